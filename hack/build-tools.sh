@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Build every Go tool the registry-free cluster needs (except Kubernetes itself, see
+# build-k8s.sh) from the Go module proxy into ${BIN_CACHE}/<tool>-<version>/.
+# Usage: build-tools.sh [host|node|all]   (host: kind, helm, kubectl-side tools only)
+set -euo pipefail
+# shellcheck source=hack/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+what="${1:-all}"
+
+build_wrapper_module() { # name version srcdir require-line binary
+  local name=$1 ver=$2 src=$3 req=$4 bin=$5
+  local dir; dir="$(tool_dir "$name" "$ver")"
+  [ -x "${dir}/${bin}" ] && return 0
+  log "building ${name} ${ver}"
+  local work="${GOBUILD_DIR}/${name}-${ver}"
+  mkdir -p "${work}"
+  cp "${src}/main.go" "${work}/main.go"
+  if [ ! -f "${work}/go.mod" ]; then
+    (cd "${work}" && go mod init "gridops.local/${name}" >/dev/null 2>&1 && { [ -z "${req}" ] || go mod edit -require="${req}"; })
+  fi
+  (cd "${work}" && GOFLAGS="${GOFLAGS} -mod=mod" go mod tidy >/dev/null &&
+    mkdir -p "${dir}.tmp" &&
+    CGO_ENABLED=0 gobuild build -trimpath -ldflags "-s -w" -o "${dir}.tmp/${bin}" .)
+  rm -rf "${dir}"; mv "${dir}.tmp" "${dir}"
+}
+
+# build_pkgs name version module@version tags extra-ldflags pkg... : build main packages of
+# a module through a throw-away main module (binaries named after the package dirs)
+build_pkgs() {
+  local name=$1 ver=$2 req=$3 tags=$4 ld=$5; shift 5
+  local dir; dir="$(tool_dir "$name" "$ver")"
+  local p missing=0
+  for p in "$@"; do [ -x "${dir}/${p##*/}" ] || missing=1; done
+  [ "${missing}" = 0 ] && return 0
+  log "building ${name} ${ver}: ${*##*/}"
+  local work="${GOBUILD_DIR}/${name}-${ver}"
+  mkdir -p "${work}"
+  if [ ! -f "${work}/go.mod" ]; then
+    (cd "${work}" && go mod init "gridops.local/${name}" >/dev/null 2>&1 && go mod edit -require="${req}")
+  fi
+  rm -rf "${dir}.tmp"; mkdir -p "${dir}.tmp"
+  (cd "${work}" && GOFLAGS="${GOFLAGS} -mod=mod" go list -deps "$@" >/dev/null &&
+    CGO_ENABLED=0 GOFLAGS="${GOFLAGS} -mod=mod" gobuild build -trimpath -tags "${tags}" \
+      -ldflags "-s -w ${ld}" -o "${dir}.tmp/" "$@")
+  rm -rf "${dir}"; mv "${dir}.tmp" "${dir}"
+}
+
+host_tools() {
+  go_install_tool kind "${KIND_VERSION}" "sigs.k8s.io/kind@${KIND_VERSION}"
+  go_install_tool helm "${HELM_VERSION}" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}" \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}"
+}
+
+node_tools() {
+  # crictl is a debugging aid only (kubeadm talks CRI itself); the module proxy does not
+  # serve sigs.k8s.io/cri-tools everywhere, so it is optional.
+  go_install_tool crictl "${CRICTL_VERSION}" "sigs.k8s.io/cri-tools/cmd/crictl@${CRICTL_VERSION}" \
+    -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=${CRICTL_VERSION}" ||
+    log "WARN: crictl ${CRICTL_VERSION} not available from the module proxy; node image will lack crictl"
+  # containerd's and the CNI plugins' go.mod carry exclude/replace directives, so
+  # `go install pkg@version` refuses them: build them inside a throw-away module instead.
+  build_pkgs containerd "${CONTAINERD_VERSION}" "github.com/containerd/containerd@${CONTAINERD_VERSION}" \
+    "no_btrfs no_zfs no_devmapper no_aufs" \
+    "-X github.com/containerd/containerd/version.Version=${CONTAINERD_VERSION} -X github.com/containerd/containerd/version.Package=github.com/containerd/containerd" \
+    github.com/containerd/containerd/cmd/containerd \
+    github.com/containerd/containerd/cmd/containerd-shim-runc-v2 \
+    github.com/containerd/containerd/cmd/ctr
+  local cni=github.com/containernetworking/plugins/plugins
+  build_pkgs cni-plugins "${CNI_PLUGINS_VERSION}" "github.com/containernetworking/plugins@${CNI_PLUGINS_VERSION}" "" \
+    "-X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=${CNI_PLUGINS_VERSION}" \
+    "${cni}/ipam/host-local" "${cni}/main/loopback" "${cni}/main/ptp" "${cni}/meta/portmap" "${cni}/main/bridge"
+  go_install_tool coredns "${COREDNS_VERSION}" "github.com/coredns/coredns@${COREDNS_VERSION}" -ldflags "-s -w"
+  build_wrapper_module etcd "${ETCD_VERSION}" "${HACK_DIR}/go/etcd" "go.etcd.io/etcd/server/v3@${ETCD_VERSION}" etcd
+  build_wrapper_module pause "${PAUSE_VERSION}" "${HACK_DIR}/go/pause" "" pause
+}
+
+case "${what}" in
+  host) host_tools ;;
+  node) node_tools ;;
+  all) host_tools; node_tools ;;
+  *) die "usage: $0 [host|node|all]" ;;
+esac
+log "tools (${what}) ready under ${BIN_CACHE}"

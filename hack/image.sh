@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Build the gridops image without network inside the build and (with --load) load it
+# into the kind cluster.
+#   image.sh [--load]
+# 1. copy the working tree (minus .git/.venv/caches) to ${CACHE_DIR}/work/src, so no
+#    build output lands in the checkout;
+# 2. `pip wheel` the package and all its dependencies on the host (PyPI reachable) into a
+#    build context ${CACHE_DIR}/work/image-context/wheels;
+# 3. `docker build` the repo's Dockerfile on that context with BASE_IMAGE (hack/base-image.sh);
+# 4. --load: `kind load docker-image` into ${CLUSTER_NAME}.
+set -euo pipefail
+# shellcheck source=hack/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+IMAGE="${GRIDOPS_IMAGE:-gridops:dev}"
+BASE_IMAGE="${GRIDOPS_BASE_IMAGE:-gridops-base:bookworm-py311}"
+PYTHON="${GRIDOPS_PYTHON:-python3}"
+load=0
+[ "${1:-}" = "--load" ] && load=1
+
+docker image inspect "${BASE_IMAGE}" >/dev/null 2>&1 || "${HACK_DIR}/base-image.sh"
+
+src="${CACHE_DIR}/work/src"
+ctx="${CACHE_DIR}/work/image-context"
+rm -rf "${src}" "${ctx}"
+mkdir -p "${src}" "${ctx}/wheels"
+log "copying the source tree to ${src}"
+tar -C "${REPO_ROOT}" -c \
+  --exclude=./.git --exclude=./.venv --exclude='*/__pycache__' --exclude='./build' \
+  --exclude='./dist' --exclude='*.egg-info' --exclude='./.mypy_cache' --exclude='./.pytest_cache' \
+  --exclude='./.ruff_cache' --exclude='./node_modules' . | tar -C "${src}" -x
+
+log "building wheels with ${PYTHON} ($(${PYTHON} -c 'import sys; print(sys.version.split()[0])'))"
+"${PYTHON}" -m pip wheel --disable-pip-version-check -q -w "${ctx}/wheels" "${src}"
+# the image's python is Debian's 3.11: wheels must be py3 or cp311
+for w in "${ctx}"/wheels/*.whl; do
+  case "${w##*/}" in
+    *-py3-none-*|*-py2.py3-none-*|*-cp311-*|*-abi3-*) ;;
+    *) die "wheel ${w##*/} does not fit python 3.11" ;;
+  esac
+done
+cp "${REPO_ROOT}/.dockerignore" "${ctx}/.dockerignore"
+
+log "docker build ${IMAGE} (BASE_IMAGE=${BASE_IMAGE})"
+DOCKER_BUILDKIT=0 docker build -q -f "${REPO_ROOT}/Dockerfile" --build-arg "BASE_IMAGE=${BASE_IMAGE}" \
+  --label "io.gridops.source=$(git -C "${REPO_ROOT}" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  -t "${IMAGE}" "${ctx}" >/dev/null
+docker run --rm --read-only "${IMAGE}" --help >/dev/null || die "${IMAGE}: 'gridops --help' failed"
+log "image ${IMAGE} built ($(docker image inspect -f '{{.Size}}' "${IMAGE}" | awk '{printf "%.0f MB", $1/1e6}'))"
+
+if [ "${load}" = 1 ]; then
+  kind get clusters 2>/dev/null | grep -qx "${CLUSTER_NAME}" || die "no kind cluster ${CLUSTER_NAME}: run 'make cluster' first"
+  log "kind load docker-image ${IMAGE} --name ${CLUSTER_NAME}"
+  kind load docker-image "${IMAGE}" --name "${CLUSTER_NAME}" >/dev/null
+fi

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Shared helpers for hack/*.sh. Source it; do not execute.
+# shellcheck disable=SC2034
+
+HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "${HACK_DIR}/.." && pwd)"
+# shellcheck source=hack/versions.env
+. "${HACK_DIR}/versions.env"
+
+CACHE_DIR="${GRIDOPS_CACHE_DIR:-${HOME}/.cache/gridops}"
+BIN_CACHE="${CACHE_DIR}/bin"
+GOBUILD_DIR="${CACHE_DIR}/gobuild"
+LOG_DIR="${CACHE_DIR}/logs"
+CLUSTER_NAME="${GRIDOPS_CLUSTER_NAME:-gridops}"
+KUBECONFIG_PATH="${GRIDOPS_KUBECONFIG:-${CACHE_DIR}/kubeconfig-${CLUSTER_NAME}}"
+NODE_IMAGE="gridops/kind-node:${K8S_VERSION}-kind${KIND_VERSION}"
+UPSTREAM_NODE_IMAGE="kindest/node:${K8S_VERSION}"
+GO_NICE="${GRIDOPS_GO_NICE:-10}"
+
+export PATH="/usr/local/go/bin:${BIN_CACHE}/current:${PATH}"
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+export GOTOOLCHAIN=local
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+need_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else die "must run as root (or with sudo)"; fi
+  else
+    SUDO=""
+  fi
+}
+
+# versioned bin dir for a tool; tools are linked into ${BIN_CACHE}/current
+tool_dir() { echo "${BIN_CACHE}/$1-$2"; }
+
+link_tool() { # name version [binary...]
+  local name=$1 ver=$2; shift 2
+  mkdir -p "${BIN_CACHE}/current"
+  local b
+  for b in "$@"; do
+    ln -sfn "$(tool_dir "$name" "$ver")/$b" "${BIN_CACHE}/current/$b"
+  done
+}
+
+gobuild() { nice -n "${GO_NICE}" go "$@"; }
+
+# go install into a versioned dir: go_install_tool name version pkg@ver [extra go flags...]
+go_install_tool() {
+  local name=$1 ver=$2 pkg=$3; shift 3
+  local dir; dir="$(tool_dir "$name" "$ver")"
+  local bin="${pkg%@*}"; bin="${bin##*/}"
+  if [ ! -x "${dir}/${bin}" ]; then
+    log "building ${name} ${ver} (${pkg})"
+    mkdir -p "${dir}.tmp"
+    if ! GOBIN="${dir}.tmp" CGO_ENABLED="${CGO_ENABLED:-0}" gobuild install -trimpath "$@" "${pkg}"; then
+      rm -rf "${dir}.tmp"
+      return 1
+    fi
+    rm -rf "${dir}"; mv "${dir}.tmp" "${dir}"
+  fi
+  link_tool "$name" "$ver" "$bin"
+}
+
+wait_for() { # timeout_seconds description command...
+  local t=$1 what=$2; shift 2
+  local end=$((SECONDS + t))
+  until "$@" >/dev/null 2>&1; do
+    [ "${SECONDS}" -lt "${end}" ] || die "timed out after ${t}s waiting for ${what}"
+    sleep 1
+  done
+}
