@@ -1,0 +1,110 @@
+"""The `gridops` command: one entry point, one subcommand per role."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from gridops import __version__
+
+
+def _config_error(error: ValidationError, source: str) -> SystemExit:
+    """A settings error as one line per bad field, naming the field."""
+    lines = [f"gridops: invalid {source}:"]
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        lines.append(f"  {field}: {item['msg']}")
+    print("\n".join(lines), file=sys.stderr)
+    return SystemExit(2)
+
+
+def _given(ns: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """Only the flags the user actually passed, so environment variables still apply."""
+    return {name: getattr(ns, name) for name in names if getattr(ns, name) is not None}
+
+
+def _connector(ns: argparse.Namespace) -> None:
+    from gridops.connector.server import serve
+    from gridops.connector.settings import ConnectorSettings
+
+    fields = (
+        "exchange", "account", "host", "port", "metrics_host", "metrics_port", "tls_cert",
+        "tls_key", "grace_seconds", "max_pending", "sim_config", "sim_seed", "sim_tick_seconds",
+    )  # fmt: skip
+    given = _given(ns, *fields)
+    if ns.no_metrics:
+        given["metrics_port"] = None
+    if ns.token_file is not None:
+        given["token"] = Path(ns.token_file).read_text().strip()
+    try:
+        settings = ConnectorSettings(**given)
+    except ValidationError as error:
+        raise _config_error(error, "connector settings") from None
+    asyncio.run(serve(settings))
+
+
+def _version(ns: argparse.Namespace) -> None:
+    print(f"gridops {__version__}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gridops", description=__doc__)
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("GRIDOPS_LOG_LEVEL", "INFO"),
+        help="DEBUG, INFO, WARNING, ERROR (env GRIDOPS_LOG_LEVEL)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    conn = sub.add_parser(
+        "connector",
+        help="the exchange connector gRPC server",
+        description="Serve one exchange account over gRPC (env: GRIDOPS_CONNECTOR_*).",
+    )
+    conn.add_argument("--exchange", help="'sim' or a ccxt exchange id (default sim)")
+    conn.add_argument("--account", help="account label (default 'default')")
+    conn.add_argument("--host", help="bind address (default 0.0.0.0)")
+    conn.add_argument("--port", type=int, help="gRPC port (default 50051; 0 picks one)")
+    conn.add_argument("--metrics-host", help="metrics bind address (default 0.0.0.0)")
+    conn.add_argument("--metrics-port", type=int, help="Prometheus port (default 9090)")
+    conn.add_argument("--no-metrics", action="store_true", help="serve no /metrics")
+    conn.add_argument("--token-file", help="file holding the shared bearer token")
+    conn.add_argument("--tls-cert", type=Path, help="PEM certificate (serve TLS)")
+    conn.add_argument("--tls-key", type=Path, help="PEM key for --tls-cert")
+    conn.add_argument("--grace-seconds", type=float, help="shutdown grace (default 5)")
+    conn.add_argument("--max-pending", type=int, help="order-stream backlog per subscriber")
+    conn.add_argument("--sim-config", type=Path, help="YAML settings of the sim exchange")
+    conn.add_argument("--sim-seed", type=int, help="seed of the sim price process")
+    conn.add_argument(
+        "--sim-tick-seconds", type=float, help="sim price-process interval; 0: SetPrice only"
+    )
+    conn.set_defaults(run=_connector)
+
+    ver = sub.add_parser("version", help="print the version")
+    ver.set_defaults(run=_version)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ns = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=ns.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    run: Callable[[argparse.Namespace], None] = ns.run
+    with contextlib.suppress(KeyboardInterrupt):
+        run(ns)
+
+
+if __name__ == "__main__":
+    main()

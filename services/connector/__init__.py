@@ -1,0 +1,1 @@
+"""The exchange connector: one upstream exchange connection, served to many over gRPC."""

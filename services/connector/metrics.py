@@ -1,0 +1,85 @@
+"""Prometheus metrics of the connector, on a registry of its own (one per server)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from .adapter import ExchangeAdapter
+from .fanout import Hub, Topic
+
+LATENCY_BUCKETS = (
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+)  # fmt: skip
+
+
+class _StateCollector(Collector):
+    """Reads live state at scrape time instead of mirroring it into gauges."""
+
+    def __init__(self, adapter: ExchangeAdapter, hub: Hub) -> None:
+        self.adapter = adapter
+        self.hub = hub
+
+    def collect(self) -> Iterator[Metric]:
+        upstream = GaugeMetricFamily(
+            "gridops_connector_upstream_connections",
+            "Upstream exchange connections open now (one per connector by design).",
+            labels=["exchange"],
+        )
+        upstream.add_metric([self.adapter.name], self.adapter.upstream_connections)
+        yield upstream
+        connects = CounterMetricFamily(
+            "gridops_connector_upstream_connects",
+            "Upstream exchange connections opened since start.",
+            labels=["exchange"],
+        )
+        connects.add_metric([self.adapter.name], self.adapter.upstream_connects_total)
+        yield connects
+        subscribers = GaugeMetricFamily(
+            "gridops_connector_subscribers", "Open stream subscriptions.", labels=["stream"]
+        )
+        coalesced = CounterMetricFamily(
+            "gridops_connector_messages_coalesced",
+            "Snapshot values skipped for slow subscribers (a newer value replaced them).",
+            labels=["stream"],
+        )
+        overflows = CounterMetricFamily(
+            "gridops_connector_subscribers_overflowed",
+            "Subscribers ended with RESOURCE_EXHAUSTED for falling behind.",
+            labels=["stream"],
+        )
+        for topic in Topic:
+            subscribers.add_metric([topic.value], self.hub.count(topic))
+            coalesced.add_metric([topic.value], self.hub.coalesced[topic])
+            overflows.add_metric([topic.value], self.hub.overflows[topic])
+        yield subscribers
+        yield coalesced
+        yield overflows
+
+
+class ConnectorMetrics:
+    def __init__(self, adapter: ExchangeAdapter, hub: Hub) -> None:
+        self.registry = CollectorRegistry()
+        self.registry.register(_StateCollector(adapter, hub))
+        self.messages_sent = Counter(
+            "gridops_connector_messages_sent",
+            "Stream messages sent to subscribers.",
+            ["stream"],
+            registry=self.registry,
+        )
+        self.rpc_duration = Histogram(
+            "gridops_connector_rpc_duration_seconds",
+            "Unary RPC handling time.",
+            ["method"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.rpcs = Counter(
+            "gridops_connector_rpcs",
+            "RPCs handled, by method and status code.",
+            ["method", "code"],
+            registry=self.registry,
+        )

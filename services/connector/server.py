@@ -1,0 +1,202 @@
+"""Assembles and runs the connector: gRPC server, health, reflection, metrics, upstream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from prometheus_client import start_http_server
+
+from gridops.v1 import connector_pb2, simulator_pb2
+
+from .adapter import ExchangeAdapter
+from .auth import TokenAuthInterceptor
+from .fanout import Hub
+from .handlers import generic_handler
+from .metrics import ConnectorMetrics
+from .service import ConnectorService
+from .settings import ConnectorSettings
+from .upstream import Upstream
+
+log = logging.getLogger(__name__)
+
+CONNECTOR_SERVICE = connector_pb2.DESCRIPTOR.services_by_name["ExchangeConnector"]
+SIMULATOR_SERVICE = simulator_pb2.DESCRIPTOR.services_by_name["Simulator"]
+
+SERVER_OPTIONS: list[tuple[str, Any]] = [
+    # A second server on the same port must fail, not silently share it.
+    ("grpc.so_reuseport", 0),
+    # Clients ping idle streams to find dead connections; allow it.
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 5_000),
+    ("grpc.http2.max_ping_strikes", 0),
+]
+
+
+class ConnectorServer:
+    """One connector: `await start()`, then `await stop()` (idempotent)."""
+
+    def __init__(self, adapter: ExchangeAdapter, settings: ConnectorSettings) -> None:
+        self.adapter = adapter
+        self.settings = settings
+        self.session_id = uuid.uuid4().hex
+        self.started_at = datetime.now(UTC)
+        self.hub = Hub(max_pending=settings.max_pending)
+        self.metrics = ConnectorMetrics(adapter, self.hub)
+        self.health = health.aio.HealthServicer()
+        self.port = 0
+        self.metrics_port: int | None = None
+        self._server: grpc.aio.Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._metrics_http: Any = None
+        self._stopped: asyncio.Event | None = None
+        self._stopping = False
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        interceptors = [TokenAuthInterceptor(self.settings.token)] if self.settings.token else []
+        server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors)
+        service = ConnectorService(
+            self.adapter, self.hub, self.session_id, self.started_at, self.metrics
+        )
+        handlers = [generic_handler(CONNECTOR_SERVICE, service, self.metrics)]
+        names = [CONNECTOR_SERVICE.full_name]
+        simulator = self._simulator_service()
+        if simulator is not None:
+            handlers.append(generic_handler(SIMULATOR_SERVICE, simulator, self.metrics))
+            names.append(SIMULATOR_SERVICE.full_name)
+        server.add_generic_rpc_handlers(handlers)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        names += [health.SERVICE_NAME, reflection.SERVICE_NAME]
+        reflection.enable_server_reflection(names, server)
+
+        bind = f"{self.settings.host}:{self.settings.port}"
+        if self.settings.tls_cert and self.settings.tls_key:
+            credentials = grpc.ssl_server_credentials(
+                [(self.settings.tls_key.read_bytes(), self.settings.tls_cert.read_bytes())]
+            )
+            self.port = server.add_secure_port(bind, credentials)
+        else:
+            self.port = server.add_insecure_port(bind)
+        if self.port == 0:
+            raise OSError(f"cannot bind the gRPC server to {bind}")
+
+        await self.adapter.start()
+        upstream = Upstream(self.adapter, self.hub, self.session_id)
+        self._tasks.append(asyncio.create_task(upstream.run(), name="connector-upstream"))
+        self._tasks.append(asyncio.create_task(self._watch_upstream(), name="connector-health"))
+        self._server = server
+        self._stopped = asyncio.Event()
+        await server.start()
+        await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
+        if self.settings.metrics_port is not None:
+            self._metrics_http, _ = start_http_server(
+                self.settings.metrics_port,
+                addr=self.settings.metrics_host,
+                registry=self.metrics.registry,
+            )
+            self.metrics_port = self._metrics_http.server_port
+        log.info(
+            "connector %s (%s) serving on %s, session %s",
+            self.adapter.name,
+            self.adapter.account,
+            bind.replace(f":{self.settings.port}", f":{self.port}"),
+            self.session_id,
+        )
+
+    def _simulator_service(self) -> object | None:
+        from .sim.adapter import SimAdapter  # the Simulator exists only for the sim
+
+        if not isinstance(self.adapter, SimAdapter):
+            return None
+        from .simulator_service import SimulatorService
+
+        return SimulatorService(self.adapter, self.hub, self.session_id)
+
+    async def _watch_upstream(self) -> None:
+        """The connector service is SERVING while the upstream connection is open."""
+        serving = health_pb2.HealthCheckResponse.SERVING
+        not_serving = health_pb2.HealthCheckResponse.NOT_SERVING
+        last = None
+        while True:
+            status = serving if self.adapter.upstream_connections > 0 else not_serving
+            if status != last:
+                await self.health.set(CONNECTOR_SERVICE.full_name, status)
+                last = status
+            await asyncio.sleep(0.2)
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop accepting calls, end streams with UNAVAILABLE, let calls finish, clean up."""
+        if self._stopping:
+            if self._stopped is not None:
+                await self._stopped.wait()
+            return
+        self._stopping = True
+        from gridops.errors import Unavailable
+
+        await self.health.enter_graceful_shutdown()
+        self.hub.close(Unavailable("connector shutting down"))
+        if self._server is not None:
+            await self._server.stop(self.settings.grace_seconds if grace is None else grace)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.adapter.close()
+        if self._metrics_http is not None:
+            self._metrics_http.shutdown()
+            self._metrics_http.server_close()
+        if self._stopped is not None:
+            self._stopped.set()
+        log.info("connector stopped")
+
+    async def wait_stopped(self) -> None:
+        if self._stopped is None:
+            raise RuntimeError("server not started")
+        await self._stopped.wait()
+
+
+def make_adapter(settings: ConnectorSettings) -> ExchangeAdapter:
+    if settings.exchange == "sim":
+        from .sim.adapter import SimAdapter
+        from .sim.settings import SimSettings, load_sim_settings
+
+        sim = load_sim_settings(settings.sim_config) if settings.sim_config else SimSettings()
+        overrides: dict[str, Any] = {}
+        if settings.sim_seed is not None:
+            overrides["seed"] = settings.sim_seed
+        if settings.sim_tick_seconds is not None:
+            overrides["tick_interval"] = settings.sim_tick_seconds
+        if overrides:
+            sim = sim.model_copy(update=overrides)
+        return SimAdapter(sim, account=settings.account)
+    raise SystemExit(
+        f"exchange {settings.exchange!r}: only 'sim' is available in this version "
+        "(the ccxt adapter is planned)"
+    )
+
+
+async def serve(settings: ConnectorSettings) -> None:
+    """Run until SIGTERM/SIGINT, then shut down within the grace period."""
+    server = ConnectorServer(make_adapter(settings), settings)
+    await server.start()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("signal received: shutting down (grace %.1fs)", settings.grace_seconds)
+    await server.stop()

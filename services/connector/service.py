@@ -1,0 +1,232 @@
+"""The ExchangeConnector service: thin handlers over the adapter and the fan-out hub.
+
+Handlers raise gridops errors; gridops.connector.handlers turns them into status codes.
+Stream handlers yield wire bytes (see fanout): the snapshot a new subscriber gets first
+is stamped with the same per-subscriber sequence as what follows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+
+import grpc
+
+from gridops import __version__
+from gridops.v1 import connector_pb2 as cpb
+from gridops.v1 import types_pb2 as pb
+from gridops.wire import (
+    account_to_pb,
+    fill_to_pb,
+    order_to_pb,
+    position_to_pb,
+    symbol_info_to_pb,
+    ticker_to_pb,
+    ts,
+)
+
+from . import validate
+from .adapter import ExchangeAdapter
+from .fanout import Broadcast, Hub, Subscriber, Topic, match_all
+from .metrics import ConnectorMetrics
+
+SESSION_HEADER = "gridops-session-id"
+
+Context = grpc.aio.ServicerContext[object, object]
+
+
+class ConnectorService:
+    def __init__(
+        self,
+        adapter: ExchangeAdapter,
+        hub: Hub,
+        session_id: str,
+        started_at: datetime,
+        metrics: ConnectorMetrics,
+    ) -> None:
+        self.adapter = adapter
+        self.hub = hub
+        self.session_id = session_id
+        self.started_at = started_at
+        self.metrics = metrics
+        self._session_metadata = ((SESSION_HEADER, session_id),)
+        # One lock per client_order_id in flight, so two concurrent PlaceOrders with the
+        # same id reach the adapter one after the other and the second sees the first.
+        self._placing: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    # -- unary -----------------------------------------------------------------------
+
+    async def GetInfo(self, request: cpb.GetInfoRequest, context: Context) -> cpb.ConnectorInfo:
+        return cpb.ConnectorInfo(
+            session_id=self.session_id,
+            exchange=self.adapter.name,
+            account=self.adapter.account,
+            version=__version__,
+            symbols=self.adapter.symbols(),
+            started_at=ts(self.started_at),
+        )
+
+    async def GetAccount(self, request: cpb.GetAccountRequest, context: Context) -> pb.Account:
+        return account_to_pb(await self.adapter.get_account())
+
+    async def GetPositions(
+        self, request: cpb.GetPositionsRequest, context: Context
+    ) -> cpb.GetPositionsResponse:
+        symbol = validate.optional_symbol(request.symbol, self.adapter.symbols())
+        positions = await self.adapter.get_positions(symbol)
+        return cpb.GetPositionsResponse(positions=[position_to_pb(p) for p in positions])
+
+    async def GetOpenOrders(
+        self, request: cpb.GetOpenOrdersRequest, context: Context
+    ) -> cpb.GetOpenOrdersResponse:
+        symbol = validate.optional_symbol(request.symbol, self.adapter.symbols())
+        prefix = validate.prefix(request.client_order_id_prefix)
+        orders = await self.adapter.get_open_orders(symbol, prefix)
+        return cpb.GetOpenOrdersResponse(orders=[order_to_pb(o) for o in orders])
+
+    async def GetOrder(self, request: cpb.GetOrderRequest, context: Context) -> pb.Order:
+        return order_to_pb(await self.adapter.get_order(**validate.order_ref(request)))
+
+    async def PlaceOrder(
+        self, request: cpb.PlaceOrderRequest, context: Context
+    ) -> cpb.PlaceOrderResponse:
+        order_request = validate.place_order(request, self.adapter.symbols())
+        lock = self._placing.get(order_request.client_order_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._placing[order_request.client_order_id] = lock
+        async with lock:
+            result = await self.adapter.place_order(order_request)
+        return cpb.PlaceOrderResponse(order=order_to_pb(result.order), duplicate=result.duplicate)
+
+    async def CancelOrder(self, request: cpb.CancelOrderRequest, context: Context) -> pb.Order:
+        return order_to_pb(await self.adapter.cancel_order(**validate.order_ref(request)))
+
+    async def CancelAllOrders(
+        self, request: cpb.CancelAllOrdersRequest, context: Context
+    ) -> cpb.CancelAllOrdersResponse:
+        symbol = validate.optional_symbol(request.symbol, self.adapter.symbols())
+        prefix = validate.prefix(request.client_order_id_prefix)
+        orders = await self.adapter.cancel_all_orders(symbol, prefix)
+        return cpb.CancelAllOrdersResponse(orders=[order_to_pb(o) for o in orders])
+
+    async def GetSymbolInfo(
+        self, request: cpb.GetSymbolInfoRequest, context: Context
+    ) -> pb.SymbolInfo:
+        symbol = validate.symbol(request.symbol, self.adapter.symbols())
+        return symbol_info_to_pb(await self.adapter.get_symbol_info(symbol))
+
+    async def GetTicker(self, request: cpb.GetTickerRequest, context: Context) -> pb.Ticker:
+        symbol = validate.symbol(request.symbol, self.adapter.symbols())
+        return ticker_to_pb(await self.adapter.get_ticker(symbol))
+
+    async def GetFills(
+        self, request: cpb.GetFillsRequest, context: Context
+    ) -> cpb.GetFillsResponse:
+        symbol = validate.optional_symbol(request.symbol, self.adapter.symbols())
+        prefix = validate.prefix(request.client_order_id_prefix)
+        fills = await self.adapter.get_fills(
+            symbol, validate.since(request), prefix, request.limit or None
+        )
+        return cpb.GetFillsResponse(fills=[fill_to_pb(f) for f in fills])
+
+    # -- streams ---------------------------------------------------------------------
+
+    async def SubscribeAccount(
+        self, request: cpb.SubscribeAccountRequest, context: Context
+    ) -> AsyncIterator[bytes]:
+        async def snapshot() -> list[bytes]:
+            account = account_to_pb(await self.adapter.get_account())
+            return [cpb.AccountUpdate(account=account, session_id=self.session_id)
+                    .SerializeToString()]  # fmt: skip
+
+        async for message in self._stream(Topic.ACCOUNT, match_all, context, snapshot):
+            yield message
+
+    async def SubscribePositions(
+        self, request: cpb.SubscribePositionsRequest, context: Context
+    ) -> AsyncIterator[bytes]:
+        symbol = validate.optional_symbol(request.symbol, self.adapter.symbols())
+
+        def accepts(item: Broadcast) -> bool:
+            return symbol is None or item.symbol == symbol
+
+        async def snapshot() -> list[bytes]:
+            positions = await self.adapter.get_positions(symbol)
+            return [
+                cpb.PositionUpdate(
+                    position=position_to_pb(p), session_id=self.session_id
+                ).SerializeToString()
+                for p in positions
+            ]
+
+        async for message in self._stream(Topic.POSITIONS, accepts, context, snapshot):
+            yield message
+
+    async def SubscribeOrders(
+        self, request: cpb.SubscribeOrdersRequest, context: Context
+    ) -> AsyncIterator[bytes]:
+        symbol = validate.optional_symbol(request.symbol, self.adapter.symbols())
+        prefix = validate.prefix(request.client_order_id_prefix) or ""
+
+        def accepts(item: Broadcast) -> bool:
+            return (symbol is None or item.symbol == symbol) and item.client_order_id.startswith(
+                prefix
+            )
+
+        async for message in self._stream(Topic.ORDERS, accepts, context, None):
+            yield message
+
+    async def SubscribePrices(
+        self, request: cpb.SubscribePricesRequest, context: Context
+    ) -> AsyncIterator[bytes]:
+        known = self.adapter.symbols()
+        symbols = frozenset(
+            validate.symbol(s, known, f"symbols[{i}]") for i, s in enumerate(request.symbols)
+        )
+
+        def accepts(item: Broadcast) -> bool:
+            return not symbols or item.symbol in symbols
+
+        async def snapshot() -> list[bytes]:
+            return [
+                cpb.PriceUpdate(
+                    ticker=ticker_to_pb(await self.adapter.get_ticker(s)),
+                    session_id=self.session_id,
+                ).SerializeToString()
+                for s in sorted(symbols or known)
+            ]
+
+        async for message in self._stream(Topic.PRICES, accepts, context, snapshot):
+            yield message
+
+    async def _stream(
+        self,
+        topic: Topic,
+        accepts: Callable[[Broadcast], bool],
+        context: Context,
+        snapshot: Callable[[], Awaitable[list[bytes]]] | None,
+    ) -> AsyncIterator[bytes]:
+        """Register first, then tell the client (initial metadata), then snapshot, then live.
+
+        The client takes the initial metadata as "subscribed": anything that happens
+        after it is on this stream, so a resync done then misses nothing.
+        """
+        subscriber: Subscriber = self.hub.subscribe(topic, accepts)
+        sent = self.metrics.messages_sent.labels(topic.value)
+        try:
+            await context.send_initial_metadata(self._session_metadata)
+            if snapshot is not None:
+                for body in await snapshot():
+                    sent.inc()
+                    yield subscriber.stamp(body)
+            while True:
+                message = await subscriber.next()
+                sent.inc()
+                yield message
+        finally:
+            self.hub.unsubscribe(subscriber)

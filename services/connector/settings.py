@@ -1,0 +1,49 @@
+"""Connector settings: command-line flags over GRIDOPS_CONNECTOR_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConnectorSettings(BaseSettings):
+    """How a connector process runs. Every field can be set as GRIDOPS_CONNECTOR_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDOPS_CONNECTOR_", extra="forbid")
+
+    exchange: str = Field("sim", description="'sim' or a ccxt exchange id")
+    account: str = Field("default", description="account label, for metrics and logs")
+    host: str = Field("0.0.0.0", description="address the gRPC server binds")
+    port: int = Field(50051, ge=0, le=65535, description="gRPC port (0: pick a free one)")
+    metrics_host: str = Field("0.0.0.0", description="address the metrics HTTP server binds")
+    metrics_port: int | None = Field(
+        9090, ge=0, le=65535, description="Prometheus /metrics port; unset: no metrics server"
+    )
+    token: str | None = Field(
+        None, description="shared bearer token; when set every call but health needs it"
+    )
+    tls_cert: Path | None = Field(None, description="PEM certificate: serve TLS")
+    tls_key: Path | None = Field(None, description="PEM private key for tls_cert")
+    grace_seconds: float = Field(
+        5.0, gt=0, description="on SIGTERM, how long in-flight calls may finish"
+    )
+    max_pending: int = Field(
+        10_000,
+        gt=0,
+        description="order events a subscriber may fall behind before it is ended",
+    )
+    sim_config: Path | None = Field(None, description="YAML file of simulated-exchange settings")
+    sim_seed: int | None = Field(None, description="overrides the sim config's seed")
+    sim_tick_seconds: float | None = Field(
+        None,
+        ge=0,
+        description="overrides the sim price-process interval (0: price moves only by SetPrice)",
+    )
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ConnectorSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key must be given together")
+        return self
