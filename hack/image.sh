@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Build the gridops image without network inside the build and (with --load) load it
 # into the kind cluster.
-#   image.sh [--load]
+#   image.sh [--load|--load-if-running]
 # 1. copy the working tree (minus .git/.venv/caches) to ${CACHE_DIR}/work/src, so no
 #    build output lands in the checkout;
 # 2. `pip wheel` the package and all its dependencies on the host (PyPI reachable) into a
 #    build context ${CACHE_DIR}/work/image-context/wheels;
 # 3. `docker build` the repo's Dockerfile on that context with BASE_IMAGE (hack/base-image.sh);
-# 4. --load: `kind load docker-image` into ${CLUSTER_NAME}.
+# 4. --load: `kind load docker-image` into ${CLUSTER_NAME} (error if it does not exist);
+#    --load-if-running: the same, but only a note when there is no cluster.
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,7 +17,12 @@ IMAGE="${GRIDOPS_IMAGE:-gridops:dev}"
 BASE_IMAGE="${GRIDOPS_BASE_IMAGE:-gridops-base:bookworm-py311}"
 PYTHON="${GRIDOPS_PYTHON:-python3}"
 load=0
-[ "${1:-}" = "--load" ] && load=1
+case "${1:-}" in
+  --load) load=1 ;;
+  --load-if-running) load=2 ;;
+  "") ;;
+  *) die "usage: $0 [--load|--load-if-running]" ;;
+esac
 
 docker image inspect "${BASE_IMAGE}" >/dev/null 2>&1 || "${HACK_DIR}/base-image.sh"
 
@@ -48,8 +54,11 @@ DOCKER_BUILDKIT=0 docker build -q -f "${REPO_ROOT}/Dockerfile" --build-arg "BASE
 docker run --rm --read-only "${IMAGE}" --help >/dev/null || die "${IMAGE}: 'gridops --help' failed"
 log "image ${IMAGE} built ($(docker image inspect -f '{{.Size}}' "${IMAGE}" | awk '{printf "%.0f MB", $1/1e6}'))"
 
-if [ "${load}" = 1 ]; then
-  kind get clusters 2>/dev/null | grep -qx "${CLUSTER_NAME}" || die "no kind cluster ${CLUSTER_NAME}: run 'make cluster' first"
+if [ "${load}" != 0 ]; then
+  if ! kind get clusters 2>/dev/null | grep -qx "${CLUSTER_NAME}"; then
+    [ "${load}" = 2 ] && { log "no kind cluster ${CLUSTER_NAME}: image not loaded (run 'make cluster image')"; exit 0; }
+    die "no kind cluster ${CLUSTER_NAME}: run 'make cluster' first"
+  fi
   log "kind load docker-image ${IMAGE} --name ${CLUSTER_NAME}"
   kind load docker-image "${IMAGE}" --name "${CLUSTER_NAME}" >/dev/null
 fi

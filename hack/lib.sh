@@ -18,6 +18,13 @@ UPSTREAM_NODE_IMAGE="kindest/node:${K8S_VERSION}"
 GO_NICE="${GRIDOPS_GO_NICE:-10}"
 
 export PATH="/usr/local/go/bin:${BIN_CACHE}/current:${PATH}"
+# Go's module and build caches live in the gridops cache too, so the whole toolchain is
+# one directory to keep (CI) or delete (cold start). GRIDOPS_GO_SHARED_CACHES=1 keeps
+# the user's own GOMODCACHE/GOCACHE instead.
+if [ "${GRIDOPS_GO_SHARED_CACHES:-0}" != 1 ]; then
+  export GOMODCACHE="${CACHE_DIR}/go/mod" GOCACHE="${CACHE_DIR}/go/build-cache"
+fi
+export GOPATH="${GOPATH:-${CACHE_DIR}/go/path}"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 export GOTOOLCHAIN=local
 

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Single-node kind cluster for gridops that comes up with NO container registry.
+#   hack/cluster.sh up       install/build what is missing, create (or restart) the cluster
+#   hack/cluster.sh down     delete the cluster
+#   hack/cluster.sh status   print cluster, node and kube-system state
+#   hack/cluster.sh tools    only install prerequisites and build the tools / node image
+#   hack/cluster.sh env      print `export KUBECONFIG=...; export PATH=...` for a shell
+# Environment: GRIDOPS_CACHE_DIR (default ~/.cache/gridops), GRIDOPS_CLUSTER_NAME
+# (gridops), GRIDOPS_KUBECONFIG, GRIDOPS_REGISTRY=auto|yes|no (auto: probe Docker Hub
+# for 3 s; yes: plain `kind create cluster` with kind's own node image).
+set -euo pipefail
+# shellcheck source=hack/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+registry_reachable() {
+  case "${GRIDOPS_REGISTRY:-auto}" in
+    yes) return 0 ;; no) return 1 ;;
+  esac
+  # any HTTP answer (401 included) from the registry API means pulls can work
+  curl -s -o /dev/null -m 3 https://registry-1.docker.io/v2/
+}
+
+tools() {
+  mkdir -p "${LOG_DIR}"
+  "${HACK_DIR}/docker-setup.sh"
+  "${HACK_DIR}/build-tools.sh" host
+  "${HACK_DIR}/build-k8s.sh"   # kubectl/kubeadm pinned to the cluster version
+  if [ "${USE_REGISTRY:-0}" = 0 ]; then
+    "${HACK_DIR}/build-tools.sh" node
+    "${HACK_DIR}/node-image.sh"
+  fi
+}
+
+cluster_exists() { kind get clusters 2>/dev/null | grep -qx "${CLUSTER_NAME}"; }
+node_container() { echo "${CLUSTER_NAME}-control-plane"; }
+kc() { kubectl --kubeconfig "${KUBECONFIG_PATH}" "$@"; }
+
+wait_ready() {
+  log "waiting for the API server, the node and CoreDNS"
+  wait_for 120 "the API server" kc get --raw /readyz
+  kc wait --for=condition=Ready node --all --timeout=180s >/dev/null
+  kc -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null
+  kc -n kube-system rollout status daemonset/kube-proxy --timeout=180s >/dev/null
+}
+
+up() {
+  local t0=${SECONDS}
+  if registry_reachable; then USE_REGISTRY=1; log "registry reachable: using kind's published node image"; else USE_REGISTRY=0; fi
+  tools
+  mkdir -p "$(dirname "${KUBECONFIG_PATH}")"
+  if cluster_exists; then
+    local st; st="$(docker inspect -f '{{.State.Status}}' "$(node_container)" 2>/dev/null || echo missing)"
+    if [ "${st}" != running ]; then
+      log "cluster ${CLUSTER_NAME} exists but its node is ${st}: starting it"
+      docker start "$(node_container)" >/dev/null
+    else
+      log "cluster ${CLUSTER_NAME} already exists"
+    fi
+    kind export kubeconfig --name "${CLUSTER_NAME}" --kubeconfig "${KUBECONFIG_PATH}" >/dev/null 2>&1
+    if [ "${USE_REGISTRY}" = 0 ] && [ "$(docker inspect -f '{{.Config.Image}}' "$(node_container)")" != "${NODE_IMAGE}" ]; then
+      log "WARN: the cluster runs $(docker inspect -f '{{.Config.Image}}' "$(node_container)"), not ${NODE_IMAGE}; run '$0 down' then '$0 up' to update it"
+    fi
+  else
+    local image_args=()
+    [ "${USE_REGISTRY}" = 1 ] || image_args=(--image "${NODE_IMAGE}")
+    log "kind create cluster ${CLUSTER_NAME} (${image_args[*]:-kind default image})"
+    kind create cluster --name "${CLUSTER_NAME}" "${image_args[@]}" \
+      --config "${HACK_DIR}/kind-config.yaml" --kubeconfig "${KUBECONFIG_PATH}" --wait 0s
+  fi
+  wait_ready
+  log "cluster ${CLUSTER_NAME} is up in $((SECONDS - t0))s; kubeconfig: ${KUBECONFIG_PATH}"
+  log "use it with: eval \"\$($0 env)\""
+}
+
+down() {
+  if cluster_exists; then
+    kind delete cluster --name "${CLUSTER_NAME}" --kubeconfig "${KUBECONFIG_PATH}"
+  else
+    log "no cluster ${CLUSTER_NAME}"
+  fi
+  rm -f "${KUBECONFIG_PATH}"
+}
+
+status() {
+  if ! command -v kind >/dev/null 2>&1 || ! docker info >/dev/null 2>&1; then
+    echo "cluster ${CLUSTER_NAME}: absent (no kind or no docker engine)"; return 1
+  fi
+  if ! cluster_exists; then echo "cluster ${CLUSTER_NAME}: absent"; return 1; fi
+  echo "cluster ${CLUSTER_NAME}: node container $(docker inspect -f '{{.State.Status}} ({{.Config.Image}})' "$(node_container)")"
+  echo "kubeconfig: ${KUBECONFIG_PATH}"
+  kc version 2>/dev/null | sed 's/^/  /' || true
+  kc get nodes -o wide && kc -n kube-system get pods -o wide && kc get storageclass
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  tools) USE_REGISTRY=0; registry_reachable && USE_REGISTRY=1; tools ;;
+  env) echo "export KUBECONFIG='${KUBECONFIG_PATH}'; export PATH='${BIN_CACHE}/current':\"\$PATH\"" ;;
+  *) echo "usage: $0 up|down|status|tools|env" >&2; exit 2 ;;
+esac
