@@ -6,11 +6,20 @@ errors name the field so a caller can tell which input was wrong.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
+import re
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 
 from gridops.errors import InvalidArgument
 
 ZERO = Decimal(0)
+
+# ASCII digits only: Decimal() alone would take "1_000", Arabic-Indic digits and "NaN".
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?", re.ASCII)
+# Far beyond any price or quantity, far below what makes arithmetic on it expensive.
+MAX_DIGITS = 40
+MAX_MAGNITUDE = 30
+# Enough precision that step arithmetic on any accepted number is exact.
+_EXACT = 2 * (MAX_DIGITS + MAX_MAGNITUDE)
 
 
 def parse_decimal(
@@ -30,12 +39,21 @@ def parse_decimal(
         if optional:
             return None
         raise InvalidArgument(f"{field}: required, got an empty string")
+    if not _NUMBER.fullmatch(text):
+        lowered = text.lower().lstrip("+-")
+        if lowered in ("nan", "snan", "inf", "infinity"):
+            raise InvalidArgument(f"{field}: {value!r} is not a finite number")
+        raise InvalidArgument(f"{field}: {value!r} is not a decimal number")
     try:
         number = Decimal(text)
-    except InvalidOperation:
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid literals
         raise InvalidArgument(f"{field}: {value!r} is not a decimal number") from None
-    if not number.is_finite():
-        raise InvalidArgument(f"{field}: {value!r} is not a finite number")
+    digits = len(number.as_tuple().digits)
+    if digits > MAX_DIGITS or (number != 0 and abs(number.adjusted()) > MAX_MAGNITUDE):
+        raise InvalidArgument(
+            f"{field}: {value!r} is out of range (at most {MAX_DIGITS} digits, "
+            f"magnitude 1e-{MAX_MAGNITUDE} to 1e{MAX_MAGNITUDE})"
+        )
     if positive and number <= 0:
         raise InvalidArgument(f"{field}: must be greater than 0, got {value}")
     if non_negative and number < 0:
@@ -61,18 +79,21 @@ def floor_to_step(value: Decimal, step: Decimal) -> Decimal:
     """The largest multiple of `step` not above `value` (quantities round down)."""
     if step <= 0:
         return value
-    return (value / step).to_integral_value(rounding=ROUND_DOWN) * step
+    with localcontext(prec=_EXACT):
+        return (value / step).to_integral_value(rounding=ROUND_FLOOR) * step
 
 
 def round_to_step(value: Decimal, step: Decimal) -> Decimal:
     """The multiple of `step` nearest to `value` (prices round to the tick)."""
     if step <= 0:
         return value
-    return (value / step).to_integral_value(rounding=ROUND_HALF_EVEN) * step
+    with localcontext(prec=_EXACT):
+        return (value / step).to_integral_value(rounding=ROUND_HALF_EVEN) * step
 
 
 def is_multiple(value: Decimal, step: Decimal) -> bool:
     """True when `value` is an exact multiple of `step` (a step of 0 allows anything)."""
     if step <= 0:
         return True
-    return value % step == 0
+    with localcontext(prec=_EXACT):
+        return value % step == 0

@@ -175,6 +175,11 @@ ExchangeEvent = AccountEvent | PositionEvent | OrderEvent | PriceEvent
 
 
 @dataclass(frozen=True, slots=True)
+class UpstreamOpened:
+    """First item of an adapter's event stream: from here on, no event is missed."""
+
+
+@dataclass(frozen=True, slots=True)
 class PlaceResult:
     order: Order
     duplicate: bool = False

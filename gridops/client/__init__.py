@@ -2,6 +2,7 @@
 
 from .channel import TLSConfig, check_address
 from .client import ConnectorClient
+from .simulator import SimulatorClient
 from .streams import (
     Disconnected,
     OrderChange,
@@ -18,6 +19,7 @@ __all__ = [
     "OrderChange",
     "Resync",
     "ResyncReason",
+    "SimulatorClient",
     "StreamItem",
     "Subscribed",
     "TLSConfig",

@@ -33,6 +33,8 @@ class _FaultKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FaultKind.V
     """The exchange rate-limits: RESOURCE_EXHAUSTED."""
     STREAM_BROKEN: _FaultKind.ValueType  # 3
     """The upstream event stream breaks (operation is ignored)."""
+    SLOW: _FaultKind.ValueType  # 4
+    """The exchange answers, but only after delay_ms."""
 
 class FaultKind(_FaultKind, metaclass=_FaultKindEnumTypeWrapper): ...
 
@@ -43,6 +45,8 @@ RATE_LIMITED: FaultKind.ValueType  # 2
 """The exchange rate-limits: RESOURCE_EXHAUSTED."""
 STREAM_BROKEN: FaultKind.ValueType  # 3
 """The upstream event stream breaks (operation is ignored)."""
+SLOW: FaultKind.ValueType  # 4
+"""The exchange answers, but only after delay_ms."""
 Global___FaultKind: _TypeAlias = FaultKind  # noqa: Y015
 
 @_typing.final
@@ -231,21 +235,25 @@ class InjectFaultRequest(_message.Message):
     KIND_FIELD_NUMBER: _builtins.int
     OPERATION_FIELD_NUMBER: _builtins.int
     COUNT_FIELD_NUMBER: _builtins.int
+    DELAY_MS_FIELD_NUMBER: _builtins.int
     kind: Global___FaultKind.ValueType
     operation: _builtins.str
     """The adapter operation to fail, e.g. "get_account", "place_order"; empty: any."""
     count: _builtins.int
     """How many calls fail; 0 means 1."""
+    delay_ms: _builtins.int
+    """SLOW only: how long each affected call takes."""
     def __init__(
         self,
         *,
         kind: Global___FaultKind.ValueType = ...,
         operation: _builtins.str = ...,
         count: _builtins.int = ...,
+        delay_ms: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "kind", b"kind", "operation", b"operation"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "delay_ms", b"delay_ms", "kind", b"kind", "operation", b"operation"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -26,6 +26,7 @@ from gridops.models import (
     Position,
     SymbolInfo,
     Ticker,
+    UpstreamOpened,
 )
 
 
@@ -54,11 +55,13 @@ class ExchangeAdapter(abc.ABC):
         """Release everything; `events()` iterators end."""
 
     @abc.abstractmethod
-    def events(self) -> AsyncIterator[ExchangeEvent]:
+    def events(self) -> AsyncIterator[ExchangeEvent | UpstreamOpened]:
         """Open the upstream connection and yield its events until it closes.
 
-        Raises Unavailable when the connection breaks; the caller backs off and calls
-        again. Must count itself in `upstream_connections` while open.
+        Yields `UpstreamOpened` first, once events can no longer be missed: the connector
+        tells subscribers they are subscribed only after it. Raises Unavailable when the
+        connection breaks; the caller backs off and calls again. Counts itself in
+        `upstream_connections` while open.
         """
 
     @abc.abstractmethod

@@ -67,8 +67,11 @@ class ConnectorServer:
     async def start(self) -> None:
         interceptors = [TokenAuthInterceptor(self.settings.token)] if self.settings.token else []
         server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=interceptors)
+        self.upstream = Upstream(
+            self.adapter, self.hub, self.session_id, on_state=self._upstream_state
+        )
         service = ConnectorService(
-            self.adapter, self.hub, self.session_id, self.started_at, self.metrics
+            self.adapter, self.hub, self.upstream, self.session_id, self.started_at, self.metrics
         )
         handlers = [generic_handler(CONNECTOR_SERVICE, service, self.metrics)]
         names = [CONNECTOR_SERVICE.full_name]
@@ -93,9 +96,7 @@ class ConnectorServer:
             raise OSError(f"cannot bind the gRPC server to {bind}")
 
         await self.adapter.start()
-        upstream = Upstream(self.adapter, self.hub, self.session_id)
-        self._tasks.append(asyncio.create_task(upstream.run(), name="connector-upstream"))
-        self._tasks.append(asyncio.create_task(self._watch_upstream(), name="connector-health"))
+        self._tasks.append(asyncio.create_task(self.upstream.run(), name="connector-upstream"))
         self._server = server
         self._stopped = asyncio.Event()
         await server.start()
@@ -124,17 +125,20 @@ class ConnectorServer:
 
         return SimulatorService(self.adapter, self.hub, self.session_id)
 
-    async def _watch_upstream(self) -> None:
-        """The connector service is SERVING while the upstream connection is open."""
-        serving = health_pb2.HealthCheckResponse.SERVING
-        not_serving = health_pb2.HealthCheckResponse.NOT_SERVING
-        last = None
-        while True:
-            status = serving if self.adapter.upstream_connections > 0 else not_serving
-            if status != last:
-                await self.health.set(CONNECTOR_SERVICE.full_name, status)
-                last = status
-            await asyncio.sleep(0.2)
+    async def _upstream_state(self, connected: bool) -> None:
+        """Health of the connector service follows the upstream connection.
+
+        The overall health ("") stays SERVING while the process runs: a liveness probe
+        must not restart a connector because the exchange is down.
+        """
+        if self._stopping:
+            return
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if connected
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        await self.health.set(CONNECTOR_SERVICE.full_name, status)
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop accepting calls, end streams with UNAVAILABLE, let calls finish, clean up."""

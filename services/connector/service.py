@@ -31,6 +31,7 @@ from . import validate
 from .adapter import ExchangeAdapter
 from .fanout import Broadcast, Hub, Subscriber, Topic, match_all
 from .metrics import ConnectorMetrics
+from .upstream import Upstream
 
 SESSION_HEADER = "gridops-session-id"
 
@@ -42,12 +43,17 @@ class ConnectorService:
         self,
         adapter: ExchangeAdapter,
         hub: Hub,
+        upstream: Upstream,
         session_id: str,
         started_at: datetime,
         metrics: ConnectorMetrics,
+        *,
+        upstream_wait: float = 5.0,
     ) -> None:
         self.adapter = adapter
         self.hub = hub
+        self.upstream = upstream
+        self.upstream_wait = upstream_wait
         self.session_id = session_id
         self.started_at = started_at
         self.metrics = metrics
@@ -214,8 +220,10 @@ class ConnectorService:
         """Register first, then tell the client (initial metadata), then snapshot, then live.
 
         The client takes the initial metadata as "subscribed": anything that happens
-        after it is on this stream, so a resync done then misses nothing.
+        after it is on this stream, so a resync done then misses nothing. That only
+        holds while the upstream connection is open, so wait for it first.
         """
+        await self.upstream.wait_connected(self.upstream_wait)
         subscriber: Subscriber = self.hub.subscribe(topic, accepts)
         sent = self.metrics.messages_sent.labels(topic.value)
         try:

@@ -23,6 +23,7 @@ FAULTS = {
     spb.EXCHANGE_DOWN: "exchange_down",
     spb.RATE_LIMITED: "rate_limited",
     spb.STREAM_BROKEN: "stream_broken",
+    spb.SLOW: "slow",
 }
 
 
@@ -79,6 +80,12 @@ class SimulatorService:
     ) -> spb.InjectFaultResponse:
         kind = FAULTS.get(request.kind)
         if kind is None:
-            raise InvalidArgument("kind: must be EXCHANGE_DOWN, RATE_LIMITED or STREAM_BROKEN")
-        await self.adapter.inject_fault(kind, request.operation or None, request.count or 1)
+            raise InvalidArgument(
+                "kind: must be EXCHANGE_DOWN, RATE_LIMITED, STREAM_BROKEN or SLOW"
+            )
+        if kind == "slow" and request.delay_ms == 0:
+            raise InvalidArgument("delay_ms: SLOW needs a delay above 0")
+        await self.adapter.inject_fault(
+            kind, request.operation or None, request.count or 1, delay=request.delay_ms / 1000
+        )
         return spb.InjectFaultResponse()

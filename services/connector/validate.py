@@ -16,8 +16,8 @@ from gridops.v1 import types_pb2 as pb
 from gridops.wire import SIDE_FROM_PB, TYPE_FROM_PB, from_ts
 
 # Exchanges accept short ids of safe characters; binance allows 36, others up to 64.
-CLIENT_ORDER_ID = re.compile(r"^[A-Za-z0-9._:/-]{1,64}$")
-PREFIX = re.compile(r"^[A-Za-z0-9._:/-]{0,64}$")
+CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9._:/-]{1,64}")
+PREFIX = re.compile(r"[A-Za-z0-9._:/-]{0,64}")
 
 
 def symbol(value: str, known: Collection[str], field: str = "symbol") -> str:
@@ -35,7 +35,7 @@ def optional_symbol(value: str, known: Collection[str]) -> str | None:
 def client_order_id(value: str, field: str = "client_order_id") -> str:
     if not value:
         raise InvalidArgument(f"{field}: required")
-    if not CLIENT_ORDER_ID.match(value):
+    if not CLIENT_ORDER_ID.fullmatch(value):
         raise InvalidArgument(
             f"{field}: {value!r} must be 1-64 characters of letters, digits and ._:/-"
         )
@@ -43,7 +43,7 @@ def client_order_id(value: str, field: str = "client_order_id") -> str:
 
 
 def prefix(value: str) -> str | None:
-    if not PREFIX.match(value):
+    if not PREFIX.fullmatch(value):
         raise InvalidArgument(
             f"client_order_id_prefix: {value!r} must be up to 64 letters, digits or ._:/-"
         )

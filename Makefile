@@ -1,0 +1,47 @@
+# gridops developer entry points. `make help` lists them.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: help setup demo connector test lint unit integration protos clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | sort
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed ## create .venv and install gridops with the dev tools
+
+demo: setup ## run the local stack on the simulated exchange
+	$(BIN)/gridops connector --exchange sim
+
+connector: setup ## run the connector on the simulated exchange
+	$(BIN)/gridops connector --exchange sim
+
+test: setup lint unit integration ## lint, type-check and run the test suite
+
+lint: setup ## ruff, mypy --strict and the import-layer contract
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: setup ## pure-logic tests
+	$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)
+
+integration: setup ## real gRPC servers and processes on localhost
+	$(BIN)/pytest tests/integration -q $(PYTEST_ARGS)
+
+protos: setup ## regenerate gridops/v1 from protos/
+	$(PY) tools/genproto.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
+
+-include hack/cluster.mk

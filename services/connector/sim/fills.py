@@ -1,0 +1,107 @@
+"""The account's trade history: every fill, with unique increasing trade ids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from gridops.models import Fill, Side
+
+from .orders import OrderState
+
+
+class FillLog:
+    def __init__(self) -> None:
+        self._fills: list[Fill] = []
+        self.next_number = 1
+
+    def __len__(self) -> int:
+        return len(self._fills)
+
+    def record(
+        self,
+        order: OrderState,
+        price: Decimal,
+        quantity: Decimal,
+        *,
+        fee: Decimal,
+        fee_asset: str,
+        maker: bool,
+        time: datetime,
+    ) -> Fill:
+        fill = Fill(
+            trade_id=f"t-{self.next_number}",
+            order_id=order.order_id,
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=order.side,
+            price=price,
+            quantity=quantity,
+            fee=fee,
+            fee_asset=fee_asset,
+            maker=maker,
+            time=time,
+        )
+        self.next_number += 1
+        self._fills.append(fill)
+        return fill
+
+    def query(
+        self,
+        symbol: str | None = None,
+        since: datetime | None = None,
+        prefix: str | None = None,
+        limit: int | None = None,
+    ) -> list[Fill]:
+        """Fills at or after `since`, oldest first; `limit` keeps the oldest ones."""
+        found = [
+            f
+            for f in self._fills
+            if (not symbol or f.symbol == symbol)
+            and (since is None or f.time >= since)
+            and (not prefix or f.client_order_id.startswith(prefix))
+        ]
+        return found[:limit] if limit else found
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"next_number": self.next_number, "fills": [fill_to_dict(f) for f in self._fills]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FillLog:
+        log = cls()
+        log._fills = [fill_from_dict(f) for f in data["fills"]]
+        log.next_number = int(data["next_number"])
+        return log
+
+
+def fill_to_dict(fill: Fill) -> dict[str, Any]:
+    return {
+        "trade_id": fill.trade_id,
+        "order_id": fill.order_id,
+        "client_order_id": fill.client_order_id,
+        "symbol": fill.symbol,
+        "side": fill.side.value,
+        "price": str(fill.price),
+        "quantity": str(fill.quantity),
+        "fee": str(fill.fee),
+        "fee_asset": fill.fee_asset,
+        "maker": fill.maker,
+        "time": fill.time.isoformat(),
+    }
+
+
+def fill_from_dict(data: dict[str, Any]) -> Fill:
+    return Fill(
+        trade_id=data["trade_id"],
+        order_id=data["order_id"],
+        client_order_id=data["client_order_id"],
+        symbol=data["symbol"],
+        side=Side(data["side"]),
+        price=Decimal(data["price"]),
+        quantity=Decimal(data["quantity"]),
+        fee=Decimal(data["fee"]),
+        fee_asset=data["fee_asset"],
+        maker=bool(data["maker"]),
+        time=datetime.fromisoformat(data["time"]),
+    )

@@ -1,0 +1,109 @@
+"""Unary calls against a real connector on localhost (the seed's GetAccount cases and more)."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from gridops import errors
+from gridops.client import ConnectorClient, SimulatorClient
+from gridops.connector.server import ConnectorServer
+from gridops.models import OrderRequest, OrderStatus, Side
+
+
+async def test_get_info_names_the_session(
+    client: ConnectorClient, connector: ConnectorServer
+) -> None:
+    info = await client.get_info()
+    assert info.session_id == connector.session_id == client.session_id
+    assert info.exchange == "sim"
+    assert "BTC/USDT" in info.symbols
+
+
+async def test_get_account_returns_the_sim_balances(client: ConnectorClient) -> None:
+    account = await client.get_account()
+    assert account.balance("USDT").free == Decimal("100000")
+    assert account.balance("BTC").free == Decimal("1")
+    assert account.quote_asset == "USDT"
+    assert account.equity > Decimal("100000")
+
+
+async def test_get_account_server_error_reaches_the_client(
+    client: ConnectorClient, sim: SimulatorClient
+) -> None:
+    await sim.inject_fault("exchange_down", "get_account")
+    with pytest.raises(errors.Unavailable, match=r"down|unavailable"):
+        await client.get_account()
+    # One failure only: the next call succeeds.
+    assert (await client.get_account()).quote_asset == "USDT"
+
+
+async def test_rate_limit_maps_to_resource_exhausted(
+    client: ConnectorClient, sim: SimulatorClient
+) -> None:
+    await sim.inject_fault("rate_limited", "place_order")
+    request = OrderRequest("t-rl-1", "BTC/USDT", Side.BUY, Decimal("40000"), Decimal("0.001"))
+    with pytest.raises(errors.ResourceExhausted):
+        await client.place_order(request)
+
+
+async def test_cancelled_call_raises_cancelled_error(
+    client: ConnectorClient, sim: SimulatorClient
+) -> None:
+    await sim.inject_fault("slow", "get_account", delay_ms=2_000)
+    task = asyncio.create_task(client.get_account())
+    await asyncio.sleep(0.05)  # let the call reach the server; the server holds it 2 s
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_deadline_exceeded(client: ConnectorClient, sim: SimulatorClient) -> None:
+    await sim.inject_fault("slow", "get_account", delay_ms=2_000)
+    with pytest.raises(errors.DeadlineExceeded):
+        await client.get_account(timeout=0.2)
+
+
+async def test_unknown_order_is_not_found(client: ConnectorClient) -> None:
+    with pytest.raises(errors.NotFound):
+        await client.get_order(client_order_id="nope-1")
+    with pytest.raises(errors.NotFound):
+        await client.cancel_order(order_id="sim-999999")
+
+
+async def test_insufficient_balance_is_failed_precondition(client: ConnectorClient) -> None:
+    request = OrderRequest("t-big-1", "BTC/USDT", Side.BUY, Decimal("40000"), Decimal("1000"))
+    with pytest.raises(errors.FailedPrecondition, match="USDT"):
+        await client.place_order(request)
+
+
+async def test_order_lifecycle_and_fills_since(
+    client: ConnectorClient, sim: SimulatorClient
+) -> None:
+    placed = await client.place_order(
+        OrderRequest("t-life-1", "BTC/USDT", Side.BUY, Decimal("49000"), Decimal("0.002"))
+    )
+    assert placed.order.status is OrderStatus.NEW
+    assert not placed.duplicate
+    assert [o.client_order_id for o in await client.get_open_orders("BTC/USDT", "t-life")] == [
+        "t-life-1"
+    ]
+    order, fill = await sim.fill_order("t-life-1", Decimal("0.001"))
+    assert order.status is OrderStatus.PARTIALLY_FILLED
+    assert fill.quantity == Decimal("0.001")
+    fills = await client.get_fills("BTC/USDT", since=fill.time, prefix="t-life")
+    assert [f.trade_id for f in fills] == [fill.trade_id]
+    canceled = await client.cancel_order(client_order_id="t-life-1")
+    assert canceled.status is OrderStatus.CANCELED
+    assert canceled.filled_quantity == Decimal("0.001")
+    assert await client.get_open_orders("BTC/USDT") == []
+
+
+async def test_symbol_info_and_ticker(client: ConnectorClient, sim: SimulatorClient) -> None:
+    info = await client.get_symbol_info("BTC/USDT")
+    assert (info.tick_size, info.step_size) == (Decimal("0.01"), Decimal("0.00001"))
+    assert info.min_notional == Decimal("5")
+    await sim.set_price("BTC/USDT", "51234.5")
+    assert (await client.get_ticker("BTC/USDT")).price == Decimal("51234.5")
