@@ -71,7 +71,13 @@ class ConnectorServer:
             self.adapter, self.hub, self.session_id, on_state=self._upstream_state
         )
         service = ConnectorService(
-            self.adapter, self.hub, self.upstream, self.session_id, self.started_at, self.metrics
+            self.adapter,
+            self.hub,
+            self.upstream,
+            self.session_id,
+            self.started_at,
+            self.metrics,
+            upstream_wait=self.settings.upstream_wait_seconds,
         )
         handlers = [generic_handler(CONNECTOR_SERVICE, service, self.metrics)]
         names = [CONNECTOR_SERVICE.full_name]

@@ -34,6 +34,11 @@ class ConnectorSettings(BaseSettings):
         gt=0,
         description="order events a subscriber may fall behind before it is ended",
     )
+    upstream_wait_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="how long a new subscription waits for a lost upstream before UNAVAILABLE",
+    )
     sim_config: Path | None = Field(None, description="YAML file of simulated-exchange settings")
     sim_seed: int | None = Field(None, description="overrides the sim config's seed")
     sim_tick_seconds: float | None = Field(

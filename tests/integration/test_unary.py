@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import grpc
 import pytest
 
 from gridops import errors
@@ -107,3 +108,25 @@ async def test_symbol_info_and_ticker(client: ConnectorClient, sim: SimulatorCli
     assert info.min_notional == Decimal("5")
     await sim.set_price("BTC/USDT", "51234.5")
     assert (await client.get_ticker("BTC/USDT")).price == Decimal("51234.5")
+
+
+async def test_exchange_refusing_the_stream_reaches_subscribers_as_unavailable() -> None:
+    from gridops.v1 import connector_pb2 as cpb
+    from gridops.v1 import connector_pb2_grpc
+    from tests.support.connector import running_connector
+
+    async with running_connector(upstream_wait_seconds=0.5) as server:
+        async with SimulatorClient(server.address) as sim:
+            # The stream breaks and the exchange refuses to open a new one, many times.
+            await sim.inject_fault("exchange_down", "events", count=1000)
+            await sim.inject_fault("stream_broken")
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            stub = connector_pb2_grpc.ExchangeConnectorStub(channel)
+            with pytest.raises(grpc.aio.AioRpcError) as info:
+                async for _ in stub.SubscribeAccount(cpb.SubscribeAccountRequest()):
+                    pass
+            assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+            assert "upstream" in (info.value.details() or "")
+            # Unary calls do not need the event stream and still work.
+            account = await stub.GetAccount(cpb.GetAccountRequest())
+            assert account.quote_asset == "USDT"
