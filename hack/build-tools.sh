@@ -55,9 +55,14 @@ host_tools() {
 node_tools() {
   # crictl is a debugging aid only (kubeadm talks CRI itself); the module proxy does not
   # serve sigs.k8s.io/cri-tools everywhere, so it is optional.
-  go_install_tool crictl "${CRICTL_VERSION}" "sigs.k8s.io/cri-tools/cmd/crictl@${CRICTL_VERSION}" \
-    -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=${CRICTL_VERSION}" ||
-    log "WARN: crictl ${CRICTL_VERSION} not available from the module proxy; node image will lack crictl"
+  local no_crictl; no_crictl="$(tool_dir crictl "${CRICTL_VERSION}").unavailable"
+  if [ ! -e "${no_crictl}" ]; then
+    go_install_tool crictl "${CRICTL_VERSION}" "sigs.k8s.io/cri-tools/cmd/crictl@${CRICTL_VERSION}" \
+      -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=${CRICTL_VERSION}" || {
+      log "WARN: crictl ${CRICTL_VERSION} not available from the module proxy; node image will lack crictl (delete ${no_crictl} to retry)"
+      touch "${no_crictl}"
+    }
+  fi
   # containerd's and the CNI plugins' go.mod carry exclude/replace directives, so
   # `go install pkg@version` refuses them: build them inside a throw-away module instead.
   build_pkgs containerd "${CONTAINERD_VERSION}" "github.com/containerd/containerd@${CONTAINERD_VERSION}" \

@@ -98,6 +98,7 @@ if [ ! -s "${images_tar}" ]; then
     rm -rf "$d"
   done
   mkdir -p "$(dirname "${images_tar}")"
+  rm -f "${CACHE_DIR}/images/k8s-${K8S_VERSION}-"*  # older builds of the same version
   docker save "${want[@]}" > "${images_tar}.tmp"
   mv "${images_tar}.tmp" "${images_tar}"
   printf '%s\n' "${want[@]}" > "${images_tar%.tar}.list"
@@ -143,6 +144,13 @@ sed "s#@POD_SUBNET@#${NODE_POD_CIDR}#" "${HACK_DIR}/node/10-gridops-ptp.conflist
   > "${root}/etc/containerd/cri-base.json"
 sed -i "s#^\([[:space:]]*sandbox_image[[:space:]]*=\).*#\1 \"${pause_image}\"#" "${root}/etc/containerd/config.toml"
 grep -q "sandbox_image = \"${pause_image}\"" "${root}/etc/containerd/config.toml" || die "could not set sandbox_image"
+# Without CAP_SYS_RESOURCE nobody in the node may lower oom_score_adj below its own: runc
+# then dies writing the -998 the kubelet asks for (sandbox creation fails with "can't get
+# final child's PID from pipe: EOF"). restrict_oom_score_adj clamps it to containerd's.
+if (( ! ((16#$(awk '/^CapBnd:/{print $2}' /proc/self/status) >> 24) & 1) )); then
+  sed -i 's/^\([[:space:]]*restrict_oom_score_adj[[:space:]]*=\).*/\1 true/' "${root}/etc/containerd/config.toml"
+  grep -q 'restrict_oom_score_adj = true' "${root}/etc/containerd/config.toml" || die "could not set restrict_oom_score_adj"
+fi
 
 # systemd inside a container: same unit pruning as kind's base image
 chroot_sh() { ${SUDO} chroot "${root}" /bin/sh -c "$1"; }
@@ -182,10 +190,16 @@ rm -rf "${root}"/var/lib/containerd/tmpmounts "${root}"/tmp/*
 
 # ---------------------------------------------------------------- commit
 log "importing node image ${NODE_IMAGE}"
-${SUDO} tar --numeric-owner --xattrs -C "${root}" -c . | docker import \
-  --change 'ENV container=docker' \
-  --change 'STOPSIGNAL SIGRTMIN+3' \
-  --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' \
-  --change "LABEL io.gridops.inputs=${key}" \
-  - "${NODE_IMAGE}" >/dev/null
+${SUDO} tar --numeric-owner --xattrs -C "${root}" -c . | docker import - "${NODE_IMAGE}-rootfs" >/dev/null
+# `docker import --change` knows no STOPSIGNAL (systemd wants SIGRTMIN+3): add the image
+# config with a RUN-less Dockerfile on top (no context, works with the legacy builder).
+DOCKER_BUILDKIT=0 docker build -q -t "${NODE_IMAGE}" - >/dev/null 2>&1 <<DOCKERFILE
+FROM ${NODE_IMAGE}-rootfs
+ENV container=docker
+STOPSIGNAL SIGRTMIN+3
+ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]
+LABEL io.gridops.inputs=${key}
+DOCKERFILE
+docker rmi "${NODE_IMAGE}-rootfs" >/dev/null 2>&1 || true
+docker image inspect -f '{{.Config.StopSignal}}' "${NODE_IMAGE}" | grep -qx 'SIGRTMIN+3' || die "node image config incomplete"
 log "node image ${NODE_IMAGE} ready"
