@@ -39,7 +39,7 @@ proxy_rootfs="$("${HACK_DIR}/rootfs.sh" kube-proxy "${PROXY_PACKAGES[@]}")"
 
 key="$( {
   cat "${HACK_DIR}/versions.env" "${BASH_SOURCE[0]}" "${HACK_DIR}"/node/* "${HACK_DIR}/oci-runtime-wrapper.sh"
-  echo "${node_rootfs} ${proxy_rootfs} ${POD_SUBNET}"
+  echo "${node_rootfs##*/} ${proxy_rootfs##*/} ${POD_SUBNET}"
 } | sha256sum | cut -c1-16)"
 if [ "$(docker image inspect -f '{{index .Config.Labels "io.gridops.inputs"}}' "${NODE_IMAGE}" 2>/dev/null || true)" = "${key}" ]; then
   log "node image ${NODE_IMAGE} is up to date (${key})"
