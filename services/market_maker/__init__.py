@@ -1,0 +1,1 @@
+"""The market maker: a grid engine that trades through the connector and survives crashes."""
