@@ -5,6 +5,7 @@
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+{ # parsed as a whole before it runs: editing this file cannot break a running copy
 
 BASE_IMAGE="${GRIDOPS_BASE_IMAGE:-gridops-base:bookworm-py311}"
 rootfs="$("${HACK_DIR}/rootfs.sh" python python3 python3-venv ca-certificates tini)"
@@ -22,3 +23,5 @@ docker import \
 docker run --rm "${BASE_IMAGE}" python3 -c 'import sys, venv, ssl; assert sys.version_info[:2] == (3, 11), sys.version' ||
   die "base image ${BASE_IMAGE} failed its python check"
 log "base image ${BASE_IMAGE} built from ${rootfs}"
+exit
+}

@@ -6,6 +6,7 @@
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+{ # parsed as a whole before it runs: editing this file cannot break a running copy
 
 BINS=(kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
 OUT="$(tool_dir kubernetes "${K8S_VERSION}")"
@@ -70,3 +71,5 @@ CGO_ENABLED=0 GOFLAGS="${GOFLAGS} -mod=mod" gobuild build -trimpath -ldflags "${
 rm -rf "${OUT}"; mv "${OUT}.tmp" "${OUT}"
 link_tool kubernetes "${K8S_VERSION}" kubectl kubeadm
 log "kubernetes ${K8S_VERSION} binaries in ${OUT}"
+exit
+}

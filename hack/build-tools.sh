@@ -5,6 +5,7 @@
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+{ # parsed as a whole before it runs: editing this file cannot break a running copy
 
 what="${1:-all}"
 
@@ -87,3 +88,5 @@ case "${what}" in
   *) die "usage: $0 [host|node|all]" ;;
 esac
 log "tools (${what}) ready under ${BIN_CACHE}"
+exit
+}

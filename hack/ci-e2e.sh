@@ -9,6 +9,7 @@
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+{ # parsed as a whole before it runs: editing this file cannot break a running copy
 cd "${REPO_ROOT}"
 
 t0=${SECONDS}
@@ -38,3 +39,4 @@ KUBECONFIG="${KUBECONFIG_PATH}" GRIDOPS_KUBECONFIG="${KUBECONFIG_PATH}" \
 log "e2e: cluster ${t_cluster}s, image ${t_image}s, total $((SECONDS - t0))s, pytest rc=${rc}"
 if [ "${GRIDOPS_E2E_TEARDOWN:-0}" = 1 ]; then "${HACK_DIR}/cluster.sh" down; fi
 exit "${rc}"
+}

@@ -11,6 +11,7 @@
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+{ # parsed as a whole before it runs: editing this file cannot break a running copy
 
 registry_reachable() {
   case "${GRIDOPS_REGISTRY:-auto}" in
@@ -23,10 +24,21 @@ registry_reachable() {
 tools() {
   mkdir -p "${LOG_DIR}"
   "${HACK_DIR}/docker-setup.sh"
+  # The Kubernetes compile is the long pole on a cold cache: run it in the background
+  # while the other tools download and build (kubectl/kubeadm pinned to the cluster).
+  local k8s_log="${LOG_DIR}/build-k8s.log" k8s_pid
+  "${HACK_DIR}/build-k8s.sh" > "${k8s_log}" 2>&1 &
+  k8s_pid=$!
   "${HACK_DIR}/build-tools.sh" host
-  "${HACK_DIR}/build-k8s.sh"   # kubectl/kubeadm pinned to the cluster version
   if [ "${USE_REGISTRY:-0}" = 0 ]; then
     "${HACK_DIR}/build-tools.sh" node
+  fi
+  if ! wait "${k8s_pid}"; then
+    tail -n 30 "${k8s_log}" >&2
+    die "building Kubernetes ${K8S_VERSION} failed (full log: ${k8s_log})"
+  fi
+  tail -n 1 "${k8s_log}" >&2
+  if [ "${USE_REGISTRY:-0}" = 0 ]; then
     "${HACK_DIR}/node-image.sh"
   fi
 }
@@ -61,11 +73,18 @@ up() {
       log "WARN: the cluster runs $(docker inspect -f '{{.Config.Image}}' "$(node_container)"), not ${NODE_IMAGE}; run '$0 down' then '$0 up' to update it"
     fi
   else
-    local image_args=()
-    [ "${USE_REGISTRY}" = 1 ] || image_args=(--image "${NODE_IMAGE}")
+    local image_args=() config="${HACK_DIR}/kind-config.yaml"
+    if [ "${USE_REGISTRY}" = 1 ]; then
+      # kind's published node image has no static conflist: keep kind's default CNI
+      config="$(mktemp)"
+      grep -v 'disableDefaultCNI' "${HACK_DIR}/kind-config.yaml" > "${config}"
+    else
+      image_args=(--image "${NODE_IMAGE}")
+    fi
     log "kind create cluster ${CLUSTER_NAME} (${image_args[*]:-kind default image})"
     kind create cluster --name "${CLUSTER_NAME}" "${image_args[@]}" \
-      --config "${HACK_DIR}/kind-config.yaml" --kubeconfig "${KUBECONFIG_PATH}" --wait 0s
+      --config "${config}" --kubeconfig "${KUBECONFIG_PATH}" --wait 0s
+    [ "${config}" = "${HACK_DIR}/kind-config.yaml" ] || rm -f "${config}"
   fi
   wait_ready
   log "cluster ${CLUSTER_NAME} is up in $((SECONDS - t0))s; kubeconfig: ${KUBECONFIG_PATH}"
@@ -100,3 +119,5 @@ case "${1:-}" in
   env) echo "export KUBECONFIG='${KUBECONFIG_PATH}'; export PATH='${BIN_CACHE}/current':\"\$PATH\"" ;;
   *) echo "usage: $0 up|down|status|tools|env" >&2; exit 2 ;;
 esac
+exit
+}

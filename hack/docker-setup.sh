@@ -7,6 +7,7 @@
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+{ # parsed as a whole before it runs: editing this file cannot break a running copy
 need_root
 
 WRAPPER=/usr/local/libexec/gridops/runc-dropcaps
@@ -94,3 +95,5 @@ if ! docker info >/dev/null 2>&1; then
   fi
 fi
 log "docker engine $(docker version -f '{{.Server.Version}}') is up (default runtime: $(docker info -f '{{.DefaultRuntime}}'))"
+exit
+}

@@ -12,6 +12,7 @@
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+{ # parsed as a whole before it runs: editing this file cannot break a running copy
 
 IMAGE="${GRIDOPS_IMAGE:-gridops:dev}"
 BASE_IMAGE="${GRIDOPS_BASE_IMAGE:-gridops-base:bookworm-py311}"
@@ -62,3 +63,5 @@ if [ "${load}" != 0 ]; then
   log "kind load docker-image ${IMAGE} --name ${CLUSTER_NAME}"
   kind load docker-image "${IMAGE}" --name "${CLUSTER_NAME}" >/dev/null
 fi
+exit
+}

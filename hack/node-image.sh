@@ -16,6 +16,7 @@
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+{ # parsed as a whole before it runs: editing this file cannot break a running copy
 need_root
 
 POD_SUBNET="${GRIDOPS_POD_SUBNET:-10.244.0.0/16}"
@@ -203,3 +204,5 @@ DOCKERFILE
 docker rmi "${NODE_IMAGE}-rootfs" >/dev/null 2>&1 || true
 docker image inspect -f '{{.Config.StopSignal}}' "${NODE_IMAGE}" | grep -qx 'SIGRTMIN+3' || die "node image config incomplete"
 log "node image ${NODE_IMAGE} ready"
+exit
+}

@@ -6,6 +6,7 @@
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+{ # parsed as a whole before it runs: editing this file cannot break a running copy
 need_root
 
 name="${1:?usage: rootfs.sh <name> [package...]}"; shift
@@ -36,3 +37,5 @@ ${SUDO} rm -rf "${root}"
 mv "${out}.tmp" "${out}"
 log "rootfs ${name}: ${out} ($(du -h "${out}" | cut -f1))"
 echo "${out}"
+exit
+}
