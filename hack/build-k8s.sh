@@ -7,6 +7,7 @@ set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 { # parsed as a whole before it runs: editing this file cannot break a running copy
+ensure_go
 
 BINS=(kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
 OUT="$(tool_dir kubernetes "${K8S_VERSION}")"

@@ -6,6 +6,7 @@ set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 { # parsed as a whole before it runs: editing this file cannot break a running copy
+ensure_go
 
 what="${1:-all}"
 

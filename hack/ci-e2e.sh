@@ -13,7 +13,6 @@ set -euo pipefail
 cd "${REPO_ROOT}"
 
 t0=${SECONDS}
-[ -x /usr/local/go/bin/go ] || command -v go >/dev/null || die "Go (>= 1.24) is required at /usr/local/go/bin or on PATH"
 "${HACK_DIR}/cluster.sh" up
 t_cluster=$((SECONDS - t0))
 "${HACK_DIR}/image.sh" --load

@@ -53,6 +53,34 @@ link_tool() { # name version [binary...]
 
 gobuild() { nice -n "${GO_NICE}" go "$@"; }
 
+# A Go >= GO_MIN_VERSION on PATH; otherwise the Go toolchain ${GO_TOOLCHAIN_VERSION} is
+# fetched once from the Go module proxy (golang.org/toolchain) into the cache.
+go_ok() {
+  local v; v="$(go env GOVERSION 2>/dev/null)" || return 1
+  v="${v#go}"
+  local maj="${v%%.*}" rest="${v#*.}"; local min="${rest%%.*}"
+  local wmaj="${GO_MIN_VERSION%%.*}" wmin="${GO_MIN_VERSION#*.}"
+  [ "${maj}" -gt "${wmaj}" ] || { [ "${maj}" -eq "${wmaj}" ] && [ "${min%%[!0-9]*}" -ge "${wmin}" ]; }
+}
+ensure_go() {
+  go_ok && return 0
+  local v="${GO_TOOLCHAIN_VERSION}" arch dir proxy
+  arch="$(dpkg --print-architecture 2>/dev/null || echo amd64)"
+  dir="${CACHE_DIR}/go/toolchain-${v}"
+  if [ ! -x "${dir}/bin/go" ]; then
+    command -v unzip >/dev/null || { ${SUDO:-} apt-get update -qq && ${SUDO:-} apt-get install -y -qq unzip >/dev/null; }
+    proxy="${GOPROXY:-https://proxy.golang.org}"; proxy="${proxy%%,*}"
+    log "fetching the Go toolchain ${v} from ${proxy}"
+    rm -rf "${dir}.tmp"; mkdir -p "${dir}.tmp"
+    curl -fsSL "${proxy}/golang.org/toolchain/@v/v0.0.1-${v}.linux-${arch}.zip" -o "${dir}.tmp/go.zip"
+    unzip -q "${dir}.tmp/go.zip" -d "${dir}.tmp"
+    rm -rf "${dir}"; mv "${dir}.tmp/golang.org/toolchain@v0.0.1-${v}.linux-${arch}" "${dir}"
+    rm -rf "${dir}.tmp"
+  fi
+  export PATH="${dir}/bin:${PATH}"
+  go_ok || die "no usable Go toolchain (need >= ${GO_MIN_VERSION})"
+}
+
 # go install into a versioned dir: go_install_tool name version pkg@ver [extra go flags...]
 go_install_tool() {
   local name=$1 ver=$2 pkg=$3; shift 3
