@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help setup demo connector test lint unit integration protos clean
+.PHONY: help setup prereqs demo connector test lint unit integration protos clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | sort
@@ -24,7 +24,10 @@ demo: setup ## run the local stack on the simulated exchange
 connector: setup ## run the connector on the simulated exchange
 	$(BIN)/gridops connector --exchange sim
 
-test: setup lint unit integration ## lint, type-check and run the test suite
+prereqs: ## system packages the tests need (openssl, PostgreSQL binaries); idempotent
+	hack/test-prereqs.sh
+
+test: setup prereqs lint unit integration ## lint, type-check and run the test suite
 
 lint: setup ## ruff, mypy --strict and the import-layer contract
 	$(BIN)/ruff check .
@@ -35,7 +38,7 @@ lint: setup ## ruff, mypy --strict and the import-layer contract
 unit: setup ## pure-logic tests
 	$(BIN)/pytest tests/unit -q $(PYTEST_ARGS)
 
-integration: setup ## real gRPC servers and processes on localhost
+integration: setup prereqs ## real gRPC servers and processes on localhost
 	$(BIN)/pytest tests/integration -q $(PYTEST_ARGS)
 
 protos: setup ## regenerate gridops/v1 from protos/

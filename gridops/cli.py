@@ -38,7 +38,8 @@ def _connector(ns: argparse.Namespace) -> None:
 
     fields = (
         "exchange", "account", "host", "port", "metrics_host", "metrics_port", "tls_cert",
-        "tls_key", "grace_seconds", "max_pending", "sim_config", "sim_seed", "sim_tick_seconds",
+        "tls_key", "grace_seconds", "max_pending", "sim_config", "sim_state", "sim_seed",
+        "sim_tick_seconds",
     )  # fmt: skip
     given = _given(ns, *fields)
     if ns.no_metrics:
@@ -50,6 +51,28 @@ def _connector(ns: argparse.Namespace) -> None:
     except ValidationError as error:
         raise _config_error(error, "connector settings") from None
     asyncio.run(serve(settings))
+
+
+def _market_maker(ns: argparse.Namespace) -> None:
+    from gridops.market_maker.config import ConfigError, load_config
+    from gridops.market_maker.runner import serve
+
+    overrides = {"connector": ns.connector} if ns.connector else None
+    try:
+        config = load_config(ns.config, overrides)
+    except ConfigError as error:
+        print(f"gridops: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    token = Path(ns.token_file).read_text().strip() if ns.token_file else None
+    asyncio.run(
+        serve(
+            config,
+            host=ns.http_host,
+            http_port=ns.http_port,
+            config_path=ns.config,
+            token=token or os.environ.get("GRIDOPS_CONNECTOR_TOKEN") or None,
+        )
+    )
 
 
 def _version(ns: argparse.Namespace) -> None:
@@ -83,11 +106,26 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--grace-seconds", type=float, help="shutdown grace (default 5)")
     conn.add_argument("--max-pending", type=int, help="order-stream backlog per subscriber")
     conn.add_argument("--sim-config", type=Path, help="YAML settings of the sim exchange")
+    conn.add_argument(
+        "--sim-state", type=Path, help="keep the sim exchange in this file across restarts"
+    )
     conn.add_argument("--sim-seed", type=int, help="seed of the sim price process")
     conn.add_argument(
         "--sim-tick-seconds", type=float, help="sim price-process interval; 0: SetPrice only"
     )
     conn.set_defaults(run=_connector)
+
+    mm = sub.add_parser(
+        "market-maker",
+        help="one grid engine",
+        description="Run one grid strategy (YAML config; GRIDOPS_* env overrides it).",
+    )
+    mm.add_argument("--config", type=Path, help="YAML strategy config")
+    mm.add_argument("--connector", help="connector HOST:PORT (overrides the config)")
+    mm.add_argument("--http-host", default="0.0.0.0", help="HTTP bind address")
+    mm.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
+    mm.add_argument("--token-file", help="file holding the connector's bearer token")
+    mm.set_defaults(run=_market_maker)
 
     ver = sub.add_parser("version", help="print the version")
     ver.set_defaults(run=_version)

@@ -192,7 +192,7 @@ def make_adapter(settings: ConnectorSettings) -> ExchangeAdapter:
             overrides["tick_interval"] = settings.sim_tick_seconds
         if overrides:
             sim = sim.model_copy(update=overrides)
-        return SimAdapter(sim, account=settings.account)
+        return SimAdapter(sim, account=settings.account, state_path=settings.sim_state)
     raise SystemExit(
         f"exchange {settings.exchange!r}: only 'sim' is available in this version "
         "(the ccxt adapter is planned)"

@@ -40,6 +40,9 @@ class ConnectorSettings(BaseSettings):
         description="how long a new subscription waits for a lost upstream before UNAVAILABLE",
     )
     sim_config: Path | None = Field(None, description="YAML file of simulated-exchange settings")
+    sim_state: Path | None = Field(
+        None, description="file the sim exchange is kept in, so it outlives a connector restart"
+    )
     sim_seed: int | None = Field(None, description="overrides the sim config's seed")
     sim_tick_seconds: float | None = Field(
         None,

@@ -14,6 +14,12 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 PositiveDecimal = Annotated[Decimal, Field(gt=0)]
 NonNegativeDecimal = Annotated[Decimal, Field(ge=0)]
@@ -87,7 +93,9 @@ class ExchangeSettings(_Model):
     """Which exchange account the strategy trades (read by the operator)."""
 
     name: str = Field("sim", description="'sim' or a ccxt exchange id")
-    account: str = Field("default", description="account label; strategies on one share a connector")
+    account: str = Field(
+        "default", description="account label; strategies on one share a connector"
+    )
     credentials_secret: str | None = Field(None, description="Secret with the API key/secret")
     sim: dict[str, Any] | None = Field(None, description="simulated-exchange settings")
 
@@ -119,9 +127,7 @@ class StrategyConfig(StrategySpec):
 
     @model_validator(mode="after")
     def _window(self) -> StrategyConfig:
-        if self.grid.buy_window == 0 and (
-            self.grid.mode == "long" or self.grid.sell_window == 0
-        ):
+        if self.grid.buy_window == 0 and (self.grid.mode == "long" or self.grid.sell_window == 0):
             raise ValueError("grid: buyWindow (and sellWindow in neutral mode) cannot all be 0")
         return self
 
@@ -144,16 +150,39 @@ def describe(error: ValidationError, source: str) -> ConfigError:
     return ConfigError("\n".join(lines))
 
 
-def load_config(path: Path, overrides: dict[str, Any] | None = None) -> StrategyConfig:
-    """Read a YAML config file; `overrides` (already camelCase) win over the file."""
+def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> StrategyConfig:
+    """Build the config: `overrides` > GRIDOPS_* environment > the YAML file at `path`.
+
+    Environment variables use snake_case paths with `__` between levels, e.g.
+    GRIDOPS_SYMBOL, GRIDOPS_GRID__PRICE_INTERVAL, GRIDOPS_ENGINE__TYPE.
+    """
+    if path is not None:
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise ConfigError(f"cannot read config {path}: {error}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"config {path}: expected a mapping, got {type(data).__name__}")
+    else:
+        data = {}
+
+    class FileConfig(StrategyConfig, BaseSettings):
+        model_config = SettingsConfigDict(
+            env_prefix="GRIDOPS_", env_nested_delimiter="__", extra="forbid"
+        )
+
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, InitSettingsSource(settings_cls, data))
+
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"cannot read config {path}: {error}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"config {path}: expected a mapping, got {type(data).__name__}")
-    data.update(overrides or {})
-    try:
-        return StrategyConfig.model_validate(data)
+        return FileConfig(**(overrides or {}))
     except ValidationError as error:
-        raise describe(error, str(path)) from None
+        raise describe(error, str(path) if path else "(environment)") from None

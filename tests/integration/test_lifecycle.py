@@ -6,6 +6,7 @@ import asyncio
 import socket
 import time
 from decimal import Decimal
+from pathlib import Path
 
 from gridops.client import ConnectorClient, Disconnected, Resync, ResyncReason, SimulatorClient
 from gridops.models import Account, Ticker
@@ -111,3 +112,30 @@ async def test_sigterm_ends_streams_and_exits_within_the_grace_period(
     assert "connector stopped" in connector_process.output
     await rec.stop()
     await client.close()
+
+
+async def test_sim_state_file_outlives_a_killed_connector(tmp_path: Path) -> None:
+    from gridops.models import OrderRequest, OrderStatus, Side
+
+    process = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.json")])
+    try:
+        process.start()
+        async with await ConnectorClient.connect(process.address) as client:
+            await client.place_order(
+                OrderRequest("keep-1", "BTC/USDT", Side.BUY, Decimal("40000"), Decimal("0.001"))
+            )
+        async with SimulatorClient(process.address) as sim:
+            await sim.set_price("BTC/USDT", "41000")
+        process.kill()
+        process.start()
+        async with await ConnectorClient.connect(process.address) as client:
+            kept = await client.get_order(client_order_id="keep-1")
+            assert kept.status is OrderStatus.NEW
+            assert (await client.get_ticker("BTC/USDT")).price == Decimal("41000")
+            # Order ids continue; nothing is handed out twice.
+            placed = await client.place_order(
+                OrderRequest("keep-2", "BTC/USDT", Side.BUY, Decimal("40000"), Decimal("0.001"))
+            )
+            assert placed.order.order_id != kept.order_id
+    finally:
+        process.stop()

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import os
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Final, TypeVar
 
 from gridops.connector.adapter import ExchangeAdapter
@@ -118,10 +121,15 @@ class SimAdapter(ExchangeAdapter):
         *,
         market: SimMarket | None = None,
         account: str = "default",
+        state_path: Path | None = None,
     ) -> None:
         """`market` (e.g. restored from a snapshot) replaces the one `settings` would make."""
         self.settings = settings or SimSettings()
         self.account = account
+        self.state_path = state_path
+        if market is None and state_path is not None and state_path.exists():
+            market = SimMarket.restore(json.loads(state_path.read_text()))
+            log.info("sim exchange restored from %s", state_path)
         self.market = market or self.settings.create_market()
         self._streams: set[_Stream] = set()
         self._connects_total = 0
@@ -326,7 +334,19 @@ class SimAdapter(ExchangeAdapter):
                 raise RateLimited(f"sim: rate limited ({operation}, injected fault)")
             raise Unavailable(f"sim: exchange down ({operation}, injected fault)")
 
+    def _save_state(self, path: Path) -> None:
+        """The exchange outlives the connector: write it after every change.
+
+        Written to a temporary file and renamed, so a SIGKILL leaves the old state or the
+        new one, never half of one.
+        """
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.market.snapshot()))
+        os.replace(tmp, path)
+
     def _publish(self, outcome: Outcome[T]) -> T:
+        if self.state_path is not None and outcome.events:
+            self._save_state(self.state_path)
         for event in outcome.events:
             for stream in self._streams:
                 stream.deliver(event)

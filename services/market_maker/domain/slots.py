@@ -140,3 +140,5 @@ class Totals:
     fees: Decimal = ZERO
     open_orders: int = 0
     by_state: dict[SlotState, int] = field(default_factory=dict)
+    #: at the mark price given to GridBook.totals (quote asset)
+    unrealized_pnl: Decimal = ZERO

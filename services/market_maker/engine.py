@@ -1,0 +1,300 @@
+"""The grid engine: one sequential loop over connector events, acting through the connector.
+
+Everything that changes state runs in `_loop`, one item at a time, so there is never a
+second writer. The order of every decision is: record it (durable engines commit it),
+then act, then record the outcome. After a crash the engine reconciles with the
+connector before it places anything, and client order ids are deterministic, so the
+idempotent PlaceOrder of the connector turns a re-sent decision into the same order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from gridops import errors
+from gridops.client import (
+    ConnectorClient,
+    Disconnected,
+    OrderChange,
+    Resync,
+    Subscribed,
+    Update,
+)
+from gridops.models import Ticker
+
+from .actions import Executor
+from .backend import Backend
+from .config import StrategyConfig
+from .crash import CrashPoints
+from .domain.book import GridBook
+from .domain.ids import strategy_prefix
+from .domain.risk import RiskMonitor
+from .domain.risk_state import RiskState
+from .metrics import EngineMetrics
+from .reconcile import reconcile
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Phase(enum.StrEnum):
+    STARTING = "starting"
+    SYNCING = "syncing"
+    RUNNING = "running"
+    PAUSED = "paused"
+    HALTED = "halted"
+    DISCONNECTED = "disconnected"
+
+
+class Engine:
+    def __init__(
+        self,
+        config: StrategyConfig,
+        client: ConnectorClient,
+        backend: Backend,
+        *,
+        clock: Clock = utc_now,
+        metrics: EngineMetrics | None = None,
+        crash: CrashPoints | None = None,
+        tick_seconds: float = 1.0,
+    ) -> None:
+        self.config = config
+        self.client = client
+        self.backend = backend
+        self.clock = clock
+        self.metrics = metrics or EngineMetrics(config.name)
+        self.crash = crash or CrashPoints()
+        self.tick_seconds = tick_seconds
+        self.prefix = strategy_prefix(config.name)
+        self.book: GridBook | None = None
+        self.risk = RiskMonitor(config.risk, RiskState())
+        self.paused = config.paused
+        self.synced = False
+        self.connected = False
+        self.last_price: Decimal | None = None
+        self.last_price_at: datetime | None = None
+        self.started_at = clock()
+        self.reconciled_at: datetime | None = None
+        self.failed: BaseException | None = None
+        #: the price the last plan ran at, once its actions were carried out
+        self.traded_price: Decimal | None = None
+        self._busy = False
+        self._queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
+        self._executor = Executor(self)
+
+    # -- what the outside sees ---------------------------------------------------------
+
+    @property
+    def phase(self) -> Phase:
+        if not self.connected and self.reconciled_at is not None:
+            return Phase.DISCONNECTED
+        if not self.synced:
+            return Phase.SYNCING if self.connected else Phase.STARTING
+        if self.paused:
+            return Phase.PAUSED
+        if self.risk.state.halted:
+            return Phase.HALTED
+        return Phase.RUNNING
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued and nothing being handled: the engine has caught up."""
+        return not self._busy and self._queue.empty()
+
+    def set_paused(self, paused: bool) -> None:
+        """Takes effect at the next loop turn (within a second), no restart needed."""
+        self._queue.put_nowait(("control", "pause" if paused else "resume"))
+
+    def clear_risk(self) -> None:
+        self._queue.put_nowait(("control", "clear_risk"))
+
+    # -- the loop ----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loaded = self.backend.load()
+        self.risk = RiskMonitor(self.config.risk, loaded.risk)
+        if loaded.started_at is not None:
+            self.started_at = loaded.started_at
+        elif hasattr(self.backend, "start"):
+            self.backend.start(self.started_at)
+        pumps = [
+            asyncio.create_task(self._pump("orders", self._orders()), name="mm-orders"),
+            asyncio.create_task(self._pump("prices", self._prices()), name="mm-prices"),
+            asyncio.create_task(self._ticker(), name="mm-ticker"),
+        ]
+        try:
+            await self._loop()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:
+            self.failed = error
+            raise
+        finally:
+            for task in pumps:
+                task.cancel()
+            for task in pumps:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def _orders(self) -> AsyncIterator[object]:
+        return self.client.subscribe_orders(self.config.symbol, self.prefix + "-")
+
+    def _prices(self) -> AsyncIterator[object]:
+        return self.client.subscribe_prices([self.config.symbol])
+
+    async def _pump(self, source: str, stream: AsyncIterator[object]) -> None:
+        async for item in stream:
+            await self._queue.put((source, item))
+
+    async def _ticker(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_seconds)
+            await self._queue.put(("tick", None))
+
+    async def _loop(self) -> None:
+        while True:
+            source, item = await self._queue.get()
+            self._busy = True
+            try:
+                if source == "orders":
+                    await self._on_orders(item)
+                elif source == "prices":
+                    await self._on_prices(item)
+                elif source == "control":
+                    await self._on_control(str(item))
+                else:
+                    await self._on_tick()
+            finally:
+                self._busy = False
+
+    async def _on_orders(self, item: object) -> None:
+        if isinstance(item, Subscribed | Resync):
+            self.connected = True
+            if isinstance(item, Resync):
+                log.info("order stream resync (%s): reconciling", item.reason)
+            self.synced = False
+            await self._reconcile()
+            await self._trade()
+        elif isinstance(item, Disconnected):
+            log.warning("order stream lost: %s; retry in %.2fs", item.error, item.retry_in)
+            self.connected = False
+            self.synced = False
+            self.metrics.synced.set(0)
+        elif isinstance(item, Update) and isinstance(item.value, OrderChange):
+            if self.book is None or not self.synced:
+                return  # the next reconcile reads the same history
+            self._executor.apply_change(item.value)
+            await self._trade()
+
+    async def _on_prices(self, item: object) -> None:
+        if not isinstance(item, Update) or not isinstance(item.value, Ticker):
+            return
+        now = self.clock()
+        self.last_price = item.value.price
+        self.last_price_at = now
+        self.metrics.last_price.set(float(self.last_price))
+        tripped = self.risk.on_price(item.value.price, now)
+        if tripped is not None:
+            self._record_risk(tripped)
+        await self._trade()
+
+    async def _on_tick(self) -> None:
+        if not self.synced and self.connected:
+            await self._reconcile()
+        changed = self.risk.check(
+            self.clock(),
+            self._position(),
+            self._pnl(),
+            self.last_price_at or self.started_at,
+        )
+        if changed is not None:
+            self._record_risk(changed)
+        await self._trade()
+
+    async def _on_control(self, command: str) -> None:
+        if command == "pause":
+            self.paused = True
+        elif command == "resume":
+            self.paused = False
+        elif command == "clear_risk":
+            self._record_risk(self.risk.clear(self.clock()))
+        self.metrics.paused.set(1 if self.paused else 0)
+        log.info("control: %s", command)
+        await self._trade()
+
+    # -- steps -------------------------------------------------------------------------
+
+    async def _reconcile(self) -> None:
+        started = time.perf_counter()
+        try:
+            self.book = await reconcile(self)
+        except errors.GridopsError as error:
+            log.warning("reconcile failed: %s; retrying at the next tick", error)
+            self.synced = False
+            return
+        elapsed = time.perf_counter() - started
+        self.synced = True
+        self.reconciled_at = self.clock()
+        self.metrics.synced.set(1)
+        self.metrics.reconciles.inc()
+        self.metrics.reconcile_seconds.observe(elapsed)
+        self._update_gauges()
+        log.info("reconciled in %.3fs: %s", elapsed, self._summary())
+
+    async def _trade(self) -> None:
+        if self.book is None or not self.synced or self.last_price is None:
+            return
+        price = self.last_price
+        verdict = self.risk.verdict(self._position())
+        actions = self.book.plan(price, verdict, self.paused)
+        if actions:
+            await self._executor.execute(actions)
+        self.traded_price = price
+        self._update_gauges()
+
+    def _record_risk(self, state: RiskState) -> None:
+        if state.halted:
+            log.warning("risk halt: %s", state.reason)
+        else:
+            log.info("risk cleared")
+        self.backend.save(risk=state)
+        self.metrics.halted.set(1 if state.halted else 0)
+
+    # -- figures -----------------------------------------------------------------------
+
+    def _position(self) -> Decimal:
+        return self.book.totals(self.last_price or Decimal(0)).position if self.book else Decimal(0)
+
+    def _pnl(self) -> Decimal:
+        if self.book is None or self.last_price is None:
+            return Decimal(0)
+        totals = self.book.totals(self.last_price)
+        return totals.realized_pnl + self.book.unrealized_pnl(self.last_price)
+
+    def _update_gauges(self) -> None:
+        if self.book is None:
+            return
+        mark = self.last_price or Decimal(0)
+        totals = self.book.totals(mark)
+        self.metrics.position.set(float(totals.position))
+        self.metrics.realized.set(float(totals.realized_pnl))
+        self.metrics.unrealized.set(float(self.book.unrealized_pnl(mark)) if mark else 0.0)
+        self.metrics.open_orders.set(totals.open_orders)
+
+    def _summary(self) -> str:
+        if self.book is None:
+            return "no book"
+        totals = self.book.totals(self.last_price or Decimal(0))
+        return f"position {totals.position}, {totals.open_orders} open orders"

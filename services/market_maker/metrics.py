@@ -1,0 +1,42 @@
+"""Prometheus metrics of one engine, on a registry of its own."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class EngineMetrics:
+    def __init__(self, strategy: str) -> None:
+        self.registry = CollectorRegistry()
+        labels = {"strategy": strategy}
+
+        def counter(name: str, doc: str) -> Counter:
+            metric = Counter(name, doc, list(labels), registry=self.registry)
+            metric.labels(**labels)
+            return metric
+
+        def gauge(name: str, doc: str) -> Gauge:
+            return Gauge(name, doc, list(labels), registry=self.registry)
+
+        self.placed = counter("gridops_mm_orders_placed", "Orders placed.").labels(**labels)
+        self.canceled = counter("gridops_mm_orders_canceled", "Orders canceled.").labels(**labels)
+        self.rejected = counter("gridops_mm_orders_rejected", "Orders refused.").labels(**labels)
+        self.fills = counter("gridops_mm_fills", "Fills applied.").labels(**labels)
+        self.reconciles = counter("gridops_mm_reconciles", "Reconciliations.").labels(**labels)
+        self.position = gauge("gridops_mm_position", "Net position (base).").labels(**labels)
+        self.realized = gauge("gridops_mm_realized_pnl", "Realized PnL (quote).").labels(**labels)
+        self.unrealized = gauge("gridops_mm_unrealized_pnl", "Unrealized PnL.").labels(**labels)
+        self.open_orders = gauge("gridops_mm_open_orders", "Open orders.").labels(**labels)
+        self.halted = gauge("gridops_mm_risk_halted", "1 while risk halts entries.").labels(
+            **labels
+        )
+        self.synced = gauge("gridops_mm_synced", "1 once reconciled.").labels(**labels)
+        self.paused = gauge("gridops_mm_paused", "1 while paused.").labels(**labels)
+        self.last_price = gauge("gridops_mm_last_price", "Last price seen.").labels(**labels)
+        self.reconcile_seconds = Histogram(
+            "gridops_mm_reconcile_seconds",
+            "Time to reconcile with the connector.",
+            list(labels),
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        ).labels(**labels)

@@ -1,0 +1,85 @@
+"""The /status document (camelCase, amounts as decimal strings)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from gridops.decimals import fmt
+
+from .domain.slots import SlotState
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+
+def _when(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def status(engine: Engine) -> dict[str, Any]:
+    book = engine.book
+    mark = engine.last_price or Decimal(0)
+    risk = engine.risk.state
+    document: dict[str, Any] = {
+        "name": engine.config.name,
+        "symbol": engine.config.symbol,
+        "engine": engine.backend.kind,
+        "phase": engine.phase.value,
+        "synced": engine.synced,
+        "paused": engine.paused,
+        "lastPrice": fmt(engine.last_price) if engine.last_price is not None else None,
+        "lastPriceAt": _when(engine.last_price_at),
+        "position": "0",
+        "openOrders": [],
+        "slots": [],
+        "risk": {
+            "halted": risk.halted,
+            "reason": risk.reason,
+            "since": _when(risk.since),
+            "until": _when(risk.until),
+        },
+        "pnl": {"realized": "0", "unrealized": "0"},
+        "reconciledAt": _when(engine.reconciled_at),
+        "tradedPrice": fmt(engine.traded_price) if engine.traded_price is not None else None,
+        "idle": engine.idle,
+    }
+    if book is None:
+        return document
+    totals = book.totals(mark)
+    document["position"] = fmt(totals.position)
+    document["pnl"] = {
+        "realized": fmt(totals.realized_pnl),
+        "unrealized": fmt(book.unrealized_pnl(mark)) if engine.last_price is not None else "0",
+        "fees": fmt(totals.fees),
+    }
+    slots = sorted(book.slots.values(), key=lambda s: (s.level, s.direction.value))
+    document["openOrders"] = [
+        {
+            "clientOrderId": s.order_id,
+            "side": (
+                s.direction.exit_side
+                if s.state in (SlotState.EXIT_OPEN, SlotState.EXIT_PENDING)
+                else s.direction.entry_side
+            ).value,
+            "price": fmt(s.order_price),
+            "quantity": fmt(s.order_quantity),
+            "filled": fmt(s.order_filled),
+            "pending": s.state in (SlotState.ENTRY_PENDING, SlotState.EXIT_PENDING),
+        }
+        for s in slots
+        if s.state.has_order
+    ]
+    document["slots"] = [
+        {
+            "level": s.level,
+            "direction": "long" if s.direction.value == "B" else "short",
+            "state": s.state.value,
+            "holding": fmt(s.holding),
+            "averageEntry": fmt(s.average_entry),
+            "realizedPnl": fmt(s.realized_pnl),
+        }
+        for s in slots
+        if s.state is not SlotState.FREE or s.holding
+    ]
+    return document
