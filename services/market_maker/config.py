@@ -150,6 +150,30 @@ def describe(error: ValidationError, source: str) -> ConfigError:
     return ConfigError("\n".join(lines))
 
 
+def _camelize(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {to_camel(key): _camelize(item) for key, item in value.items()}
+    return value
+
+
+class _CamelCaseSource(PydanticBaseSettingsSource):
+    """The environment, keyed like the file (camelCase), so the two merge key by key.
+
+    GRIDOPS_GRID__BUY_WINDOW comes out of the env source as grid.buy_window; left so, it
+    would sit beside the file's grid.buyWindow instead of replacing it.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.inner.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        return {key: _camelize(value) for key, value in self.inner().items()}
+
+
 def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> StrategyConfig:
     """Build the config: `overrides` > GRIDOPS_* environment > the YAML file at `path`.
 
@@ -180,7 +204,11 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> S
             dotenv_settings: PydanticBaseSettingsSource,
             file_secret_settings: PydanticBaseSettingsSource,
         ) -> tuple[PydanticBaseSettingsSource, ...]:
-            return (init_settings, env_settings, InitSettingsSource(settings_cls, data))
+            return (
+                init_settings,
+                _CamelCaseSource(settings_cls, env_settings),
+                InitSettingsSource(settings_cls, data),
+            )
 
     try:
         return FileConfig(**(overrides or {}))
