@@ -18,8 +18,8 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed ## create .venv and install gridops with the dev tools
 
-demo: setup ## run the local stack on the simulated exchange
-	$(BIN)/gridops connector --exchange sim
+demo: setup ## the whole stack on the simulated exchange; prints the dashboard URL
+	$(BIN)/gridops demo
 
 connector: setup ## run the connector on the simulated exchange
 	$(BIN)/gridops connector --exchange sim

@@ -75,6 +75,45 @@ def _market_maker(ns: argparse.Namespace) -> None:
     )
 
 
+def _live_server(ns: argparse.Namespace) -> None:
+    from gridops.client import check_address
+    from gridops.errors import InvalidArgument
+    from gridops.live_server.runner import serve
+
+    try:
+        check_address(ns.connector)
+    except InvalidArgument as error:
+        print(f"gridops: --connector: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    urls = list(ns.market_maker or [])
+    urls += [u for u in os.environ.get("GRIDOPS_LIVE_MARKET_MAKERS", "").split(",") if u]
+    token = Path(ns.token_file).read_text().strip() if ns.token_file else None
+    asyncio.run(
+        serve(
+            ns.connector,
+            host=ns.host,
+            port=ns.port,
+            market_makers=urls,
+            token=token or os.environ.get("GRIDOPS_CONNECTOR_TOKEN") or None,
+            max_pending=ns.ws_max_pending,
+        )
+    )
+
+
+def _demo(ns: argparse.Namespace) -> None:
+    from gridops.demo import default_data_dir, run_demo
+
+    raise SystemExit(
+        run_demo(
+            ns.data_dir or default_data_dir(),
+            connector_port=ns.connector_port,
+            market_maker_port=ns.market_maker_port,
+            live_port=ns.live_port,
+            metrics_port=ns.metrics_port,
+        )
+    )
+
+
 def _version(ns: argparse.Namespace) -> None:
     print(f"gridops {__version__}")
 
@@ -126,6 +165,47 @@ def build_parser() -> argparse.ArgumentParser:
     mm.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
     mm.add_argument("--token-file", help="file holding the connector's bearer token")
     mm.set_defaults(run=_market_maker)
+
+    live = sub.add_parser(
+        "live-server",
+        help="REST + WebSocket API and the dashboard",
+        description="Serve the dashboard and API for one connector's account.",
+    )
+    live.add_argument(
+        "--connector",
+        default=os.environ.get("GRIDOPS_CONNECTOR", "127.0.0.1:50051"),
+        help="connector HOST:PORT (env GRIDOPS_CONNECTOR)",
+    )
+    live.add_argument("--host", default="0.0.0.0", help="bind address")
+    live.add_argument("--port", type=int, default=8081, help="HTTP port (default 8081)")
+    live.add_argument(
+        "--market-maker",
+        action="append",
+        metavar="URL",
+        help="a market maker's base URL, for /api/status (repeatable; env "
+        "GRIDOPS_LIVE_MARKET_MAKERS, comma-separated)",
+    )
+    live.add_argument("--token-file", help="file holding the connector's bearer token")
+    live.add_argument(
+        "--ws-max-pending",
+        type=int,
+        default=1000,
+        help="events a WebSocket client may fall behind before it is dropped",
+    )
+    live.set_defaults(run=_live_server)
+
+    demo = sub.add_parser(
+        "demo",
+        help="the whole stack locally on the simulated exchange",
+        description="Connector (sim), a durable market maker on SQLite and the live server; "
+        "prints the dashboard URL; Ctrl-C stops everything.",
+    )
+    demo.add_argument("--data-dir", type=Path, help="default ~/.local/share/gridops/demo")
+    demo.add_argument("--connector-port", type=int, default=50051)
+    demo.add_argument("--market-maker-port", type=int, default=8080)
+    demo.add_argument("--live-port", type=int, default=8081)
+    demo.add_argument("--metrics-port", type=int, default=9090)
+    demo.set_defaults(run=_demo)
 
     ver = sub.add_parser("version", help="print the version")
     ver.set_defaults(run=_version)
