@@ -29,6 +29,24 @@ Unary = Callable[[Any, Context], Awaitable[Any]]
 Stream = Callable[[Any, Context], AsyncIterator[bytes]]
 
 
+async def _abort(name: str, error: Exception, context: Context) -> grpc.StatusCode:
+    """End the call with the status the error maps to (the one place errors meet codes)."""
+    if isinstance(error, grpc.aio.AbortError):
+        raise error
+    if isinstance(error, GridopsError):
+        code = code_for(error)
+        await context.abort(code, str(error))
+    log.exception("%s failed", name, exc_info=error)
+    await context.abort(
+        grpc.StatusCode.INTERNAL, f"internal error in {name}: {type(error).__name__}"
+    )
+    raise AssertionError("unreachable: abort raises")  # pragma: no cover
+
+
+def _code_of(error: Exception) -> grpc.StatusCode:
+    return code_for(error) if isinstance(error, GridopsError) else grpc.StatusCode.INTERNAL
+
+
 def _unary(name: str, fn: Unary, metrics: ConnectorMetrics | None) -> Unary:
     histogram = metrics.rpc_duration.labels(name) if metrics else None
 
@@ -37,15 +55,9 @@ def _unary(name: str, fn: Unary, metrics: ConnectorMetrics | None) -> Unary:
         code = grpc.StatusCode.OK
         try:
             return await fn(request, context)
-        except GridopsError as error:
-            code = code_for(error)
-            await context.abort(code, str(error))
         except Exception as error:
-            if isinstance(error, grpc.aio.AbortError):
-                raise
-            log.exception("%s failed", name)
-            code = grpc.StatusCode.INTERNAL
-            await context.abort(code, f"internal error in {name}: {type(error).__name__}")
+            code = _code_of(error)
+            await _abort(name, error, context)
         finally:
             if metrics is not None and histogram is not None:
                 histogram.observe(time.perf_counter() - started)
@@ -60,15 +72,9 @@ def _stream(name: str, fn: Stream, metrics: ConnectorMetrics | None) -> Stream:
         try:
             async for message in fn(request, context):
                 yield message
-        except GridopsError as error:
-            code = code_for(error)
-            await context.abort(code, str(error))
         except Exception as error:
-            if isinstance(error, grpc.aio.AbortError):
-                raise
-            log.exception("%s failed", name)
-            code = grpc.StatusCode.INTERNAL
-            await context.abort(code, f"internal error in {name}: {type(error).__name__}")
+            code = _code_of(error)
+            await _abort(name, error, context)
         finally:
             # CancelledError (client gone) passes through untouched: swallowing it in a
             # grpc.aio stream handler leaks the call (grpc issue #43360).

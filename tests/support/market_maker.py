@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -17,6 +12,7 @@ from typing import Any
 import yaml
 
 from .poll import wait_until
+from .process import ChildProcess
 
 HTTP = re.compile(r"http port (\d+)")
 
@@ -41,52 +37,24 @@ def write_config(path: Path, **fields: Any) -> Path:
     return path
 
 
-class MarketMakerProcess:
-    def __init__(self, config: Path, connector: str, env: dict[str, str] | None = None) -> None:
+class MarketMakerProcess(ChildProcess):
+    def __init__(self, config: Path, connector: str) -> None:
+        super().__init__()
         self.config = config
         self.connector = connector
-        self.env = {**os.environ, **(env or {})}
-        self.proc: subprocess.Popen[str] | None = None
         self.port = 0
-        self.lines: list[str] = []
 
     def start(self, env: dict[str, str] | None = None, timeout: float = 20.0) -> MarketMakerProcess:
-        self.lines = []
-        command = [
-            sys.executable, "-m", "gridops", "market-maker", "--config", str(self.config),
-            "--connector", self.connector, "--http-host", "127.0.0.1", "--http-port", "0",
+        args = [
+            "market-maker", "--config", str(self.config), "--connector", self.connector,
+            "--http-host", "127.0.0.1", "--http-port", "0",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**self.env, **(env or {})},
-        )
-        threading.Thread(target=self._read, args=(self.proc,), daemon=True).start()
 
         def bound() -> int:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise AssertionError(f"market maker exited {self.proc.returncode}:\n{self.output}")
-            for line in self.lines:
-                match = HTTP.search(line)
-                if match:
-                    return int(match.group(1))
-            return 0
+            return next((int(m.group(1)) for m in map(HTTP.search, self.lines) if m), 0)
 
-        self.port = wait_until(bound, timeout=timeout, message="market maker HTTP up")
+        self.port = self._spawn(args, bound, env=env, timeout=timeout, what="market maker")
         return self
-
-    def _read(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            self.lines.append(line)
-
-    @property
-    def output(self) -> str:
-        return "".join(self.lines)
 
     def get(self, path: str) -> tuple[int, Any]:
         try:
@@ -118,22 +86,3 @@ class MarketMakerProcess:
         result = wait_until(probe, timeout=timeout, interval=0.05, message=message or "status")
         assert result is not None
         return result
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def wait_exit(self, timeout: float = 20.0) -> int:
-        assert self.proc is not None
-        return self.proc.wait(timeout=timeout)
-
-    def terminate(self, timeout: float = 10.0) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=timeout)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
