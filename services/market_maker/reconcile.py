@@ -73,7 +73,14 @@ async def reconcile(engine: Engine) -> GridBook:
                 book.apply_order(await client.get_order(client_order_id=slot.order_id))
             except errors.NotFound:
                 log.info("re-sending %s: recorded, never reached the exchange", slot.order_id)
-                result = await client.place_order(pending_request(engine, slot))
+                try:
+                    result = await client.place_order(pending_request(engine, slot))
+                except (errors.InvalidArgument, errors.FailedPrecondition) as refused:
+                    # No longer placeable (balance, rules): drop it; plan() decides anew.
+                    log.warning("%s refused on re-send: %s", slot.order_id, refused)
+                    book.mark_rejected(slot.order_id)
+                    engine.metrics.rejected.inc()
+                    continue
                 book.apply_order(result.order)
     engine.backend.save(slots=list(book.slots.values()))
     return book

@@ -103,3 +103,26 @@ async def test_killed_at_random_points_converges_without_duplicates(
         o["clientOrderId"] for o in status["openOrders"]
     ), "the engine and the exchange disagree on the open orders"
     assert kills >= 1, "no crash point was ever reached: the test exercised nothing"
+
+
+async def test_a_pending_order_refused_on_resend_is_dropped_not_retried_forever(
+    tmp_path: Path,
+    exchange: ConnectorProcess,
+    sim: SimulatorClient,
+    connector_client: ConnectorClient,
+    processes: list[MarketMakerProcess],
+) -> None:
+    await sim.set_price("BTC/USDT", "50010")
+    mm = MarketMakerProcess(write_config(tmp_path / "mm.yaml"), exchange.address)
+    processes.append(mm)
+    # Dies right after recording its first decision, before sending it.
+    mm.start(env={"GRIDOPS_CRASH_AT": "after_pending_saved:1"})
+    mm.wait_exit(timeout=20)
+    # Meanwhile the money is gone: the recorded buy can no longer be placed.
+    await sim.set_balances({"USDT": "1"})
+    mm.start()
+    status = mm.wait_status(lambda s: s["synced"], message="reconciled despite the refusal")
+    assert not any(o["pending"] for o in status["openOrders"])
+    assert await connector_client.get_open_orders("BTC/USDT", "t-grid-") == []
+    _, metrics = mm.get("/metrics")
+    assert 'gridops_mm_orders_rejected_total{strategy="t-grid"}' in metrics
