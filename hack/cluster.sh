@@ -17,8 +17,10 @@ registry_reachable() {
   case "${GRIDOPS_REGISTRY:-auto}" in
     yes) return 0 ;; no) return 1 ;;
   esac
-  # any HTTP answer (401 included) from the registry API means pulls can work
-  curl -s -o /dev/null -m 3 https://registry-1.docker.io/v2/
+  # the registry API answers 401 (or 200) to an anonymous /v2/ when it is reachable
+  local code
+  code="$(curl -s -o /dev/null -w '%{http_code}' -m 3 https://registry-1.docker.io/v2/ || true)"
+  [ "${code}" = 401 ] || [ "${code}" = 200 ]
 }
 
 tools() {

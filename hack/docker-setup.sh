@@ -58,7 +58,7 @@ if [ -n "${drop}" ]; then
   want_json="$(jq --arg p "${WRAPPER}-launch" \
     '.runtimes["gridops-runc"] = {path: $p} | .["default-runtime"] = "gridops-runc"' <<<"${want_json}")"
 fi
-if [ "$(jq -S . <<<"${want_json}")" != "$(jq -S . "${DAEMON_JSON}" 2>/dev/null || true)" ]; then
+if [ "$(jq -S . <<<"${want_json}")" != "$(jq -S . "${DAEMON_JSON}" 2>/dev/null || echo '{}')" ]; then
   ${SUDO} mkdir -p "$(dirname "${DAEMON_JSON}")"
   jq . <<<"${want_json}" | ${SUDO} tee "${DAEMON_JSON}" >/dev/null
   log "wrote ${DAEMON_JSON}"
