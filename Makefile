@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help setup prereqs demo connector test lint unit integration protos clean
+.PHONY: help setup prereqs demo connector test lint unit integration browser protos clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | sort
@@ -27,7 +27,7 @@ connector: setup ## run the connector on the simulated exchange
 prereqs: ## system packages the tests need (openssl, PostgreSQL binaries); idempotent
 	hack/test-prereqs.sh
 
-test: setup prereqs lint unit integration ## lint, type-check and run the test suite
+test: setup prereqs lint unit integration browser ## lint, type-check and run the test suite
 
 lint: setup ## ruff, mypy --strict and the import-layer contract
 	$(BIN)/ruff check .
@@ -40,6 +40,9 @@ unit: setup ## pure-logic tests
 
 integration: setup prereqs ## real gRPC servers and processes on localhost
 	$(BIN)/pytest tests/integration -q $(PYTEST_ARGS)
+
+browser: setup prereqs ## the dashboard in headless chromium against real processes
+	$(BIN)/pytest tests/browser -q $(PYTEST_ARGS)
 
 protos: setup ## regenerate gridops/v1 from protos/
 	$(PY) tools/genproto.py

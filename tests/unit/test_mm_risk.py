@@ -127,3 +127,21 @@ def test_restored_state_is_kept() -> None:
     risk = RiskMonitor(RiskSettings(), tripped)
     assert risk.state is tripped
     assert not risk.verdict(D(0)).allow_entries
+
+
+def test_a_price_held_for_a_while_then_a_jump_trips() -> None:
+    # Quiet market: one price, then nothing for ten seconds, then a gap. Within the last
+    # second the price went from 50000 (still in effect) to 52600: that is a 5.2% move.
+    risk = monitor()
+    assert risk.on_price(D("50000"), at(0)) is None
+    tripped = risk.on_price(D("52600"), at(10))
+    assert tripped is not None
+    assert tripped.halted
+    assert "5.2%" in tripped.reason
+    assert "in 1s" in tripped.reason
+
+
+def test_a_slow_drift_between_sparse_prices_still_does_not_trip() -> None:
+    risk = monitor()
+    for second, price in enumerate(("50000", "51000", "52000", "53000", "54000")):
+        assert risk.on_price(D(price), at(second * 2)) is None

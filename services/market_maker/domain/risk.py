@@ -50,6 +50,11 @@ class RiskMonitor:
         # price costs O(1) however many arrive per second.
         self._lows: deque[_Tick] = deque()
         self._highs: deque[_Tick] = deque()
+        # Every price of the window in arrival order, to know which one was in effect
+        # when the window opened: a price that held for a minute and then jumped moved
+        # from that held price within the last second, though it arrived long ago.
+        self._recent: deque[_Tick] = deque()
+        self._anchor: _Tick | None = None
 
     @property
     def state(self) -> RiskState:
@@ -62,6 +67,8 @@ class RiskMonitor:
         for queue in (self._lows, self._highs):
             while queue and now - queue[0][0] > self._window:
                 queue.popleft()
+        while self._recent and now - self._recent[0][0] > self._window:
+            self._anchor = self._recent.popleft()
         tripped = None
         if not self._state.halted:
             tripped = self._move(price, now)
@@ -71,14 +78,16 @@ class RiskMonitor:
         while self._highs and self._highs[-1][1] <= price:
             self._highs.pop()
         self._highs.append((now, price))
+        self._recent.append((now, price))
         return tripped
 
     def _move(self, price: Decimal, now: datetime) -> RiskState | None:
         limit = self.settings.max_move_percent
-        for queue in (self._lows, self._highs):
-            if not queue:
-                continue
-            since, earlier = queue[0]
+        candidates = [queue[0] for queue in (self._lows, self._highs) if queue]
+        if self._anchor is not None:
+            # In effect since before the window opened: it counts from the window's start.
+            candidates.append((now - self._window, self._anchor[1]))
+        for since, earlier in candidates:
             percent = abs(price - earlier) * 100 / earlier
             if percent >= limit:
                 seconds = _seconds((now - since).total_seconds())
@@ -137,6 +146,8 @@ class RiskMonitor:
         forgotten too, or the next price would trip it again at once."""
         self._lows.clear()
         self._highs.clear()
+        self._recent.clear()
+        self._anchor = None
         self._state = RiskState.clear()
         return self._state
 
