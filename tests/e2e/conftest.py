@@ -142,25 +142,52 @@ def kubectl() -> Kubectl:
     return kc
 
 
+def _image_in_node_runtime(node: str, refs: set[str]) -> bool | None:
+    """Ask the kind node's containerd directly (kind node name == container name).
+
+    None when that is impossible (no docker CLI, not a kind node).
+    """
+    docker = shutil.which("docker")
+    if not docker:
+        return None
+    try:
+        res = subprocess.run(
+            [docker, "exec", node, "ctr", "--namespace", "k8s.io", "images", "list", "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    if res.returncode != 0:
+        return None
+    return bool(refs & set(res.stdout.split()))
+
+
 @pytest.fixture(scope="session")
 def gridops_image(kubectl: Kubectl) -> str:
     """The gridops image reference, checked to be present on the node (never pulled)."""
     image = os.environ.get("GRIDOPS_IMAGE", "gridops:dev")
-    wanted = {image, f"docker.io/library/{image}"} if "/" not in image else {image}
+    refs = {image, f"docker.io/library/{image}"} if "/" not in image else {image}
+    nodes = kubectl.json("get", "nodes")["items"]
+    # the kubelet reports node images with its status, but only every ~10-30 s ...
+    reported = {n for node in nodes for i in node["status"].get("images", []) for n in i["names"]}
+    if refs & reported:
+        return image
+    # ... so right after `kind load` ask containerd in the node itself
+    verdicts = [_image_in_node_runtime(node["metadata"]["name"], refs) for node in nodes]
+    if verdicts and all(v is True for v in verdicts):
+        return image
+    if any(v is False for v in verdicts):
+        pytest.fail(f"image {image} is not loaded into the cluster: {HINT}", pytrace=False)
 
     def on_node() -> bool:
-        nodes = kubectl.json("get", "nodes")["items"]
-        names = {
-            n
-            for node in nodes
-            for img in node["status"].get("images", [])
-            for n in img.get("names", [])
-        }
-        return bool(wanted & names)
+        items = kubectl.json("get", "nodes")["items"]
+        names = {n for node in items for i in node["status"].get("images", []) for n in i["names"]}
+        return bool(refs & names)
 
     try:
-        # the kubelet reports node images with its status updates (every ~10 s)
-        poll(f"image {image} on the node", on_node, timeout=30, interval=2)
+        poll(f"image {image} on the node", on_node, timeout=60, interval=2)
     except PollTimeout:
         pytest.fail(f"image {image} is not loaded into the cluster: {HINT}", pytrace=False)
     return image
