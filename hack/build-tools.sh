@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build every Go tool the registry-free cluster needs (except Kubernetes itself, see
 # build-k8s.sh) from the Go module proxy into ${BIN_CACHE}/<tool>-<version>/.
-# Usage: build-tools.sh [host|node|all]   (host: kind, helm, kubectl-side tools only)
+# Usage: build-tools.sh [host|node|all]   (host: kind, helm; node: what the node image holds)
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
