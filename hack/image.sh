@@ -72,11 +72,13 @@ done
 cp "${REPO_ROOT}/.dockerignore" "${ctx}/.dockerignore"
 
 log "docker build ${IMAGE} (BASE_IMAGE=${BASE_IMAGE})"
+old_id="$(image_id "${IMAGE}")"
 DOCKER_BUILDKIT=0 docker build -q -f "${REPO_ROOT}/Dockerfile" --build-arg "BASE_IMAGE=${BASE_IMAGE}" \
   --label "io.gridops.source=$(git -C "${REPO_ROOT}" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   --label "io.gridops.inputs=${src_key}" \
   -t "${IMAGE}" "${ctx}" >/dev/null
 docker run --rm --read-only "${IMAGE}" --help >/dev/null || die "${IMAGE}: 'gridops --help' failed"
+drop_if_dangling "${old_id}"
 log "image ${IMAGE} built ($(docker image inspect -f '{{.Size}}' "${IMAGE}" | awk '{printf "%.0f MB", $1/1e6}'))"
 fi
 

@@ -97,6 +97,17 @@ go_install_tool() {
   link_tool "$name" "$ver" "$bin"
 }
 
+image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null || true; }
+# remove images (by id) that a rebuild left untagged; in-use or still-tagged ones stay
+drop_if_dangling() {
+  local id
+  for id in "$@"; do
+    [ -n "${id}" ] || continue
+    [ "$(docker image inspect -f '{{len .RepoTags}}' "${id}" 2>/dev/null || echo 1)" = 0 ] || continue
+    docker rmi "${id}" >/dev/null 2>&1 || true
+  done
+}
+
 wait_for() { # timeout_seconds description command...
   local t=$1 what=$2; shift 2
   local end=$((SECONDS + t))

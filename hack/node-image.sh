@@ -69,6 +69,8 @@ import_dir() { # dir tag [--change ...]
 
 if [ ! -s "${images_tar}" ]; then
   mapfile -t want < <("${K8S_BIN}/kubeadm" config images list --kubernetes-version "${K8S_VERSION}")
+  old_ids=()
+  for img in "${want[@]}"; do old_ids+=("$(image_id "${img}")"); done
   log "building component images: ${want[*]}"
   for img in "${want[@]}"; do
     name="${img%:*}"; name="${name##*/}"; tag="${img##*:}"
@@ -103,6 +105,7 @@ if [ ! -s "${images_tar}" ]; then
   docker save "${want[@]}" > "${images_tar}.tmp"
   mv "${images_tar}.tmp" "${images_tar}"
   printf '%s\n' "${want[@]}" > "${images_tar%.tar}.list"
+  drop_if_dangling "${old_ids[@]}"
 fi
 pause_image="$(grep '/pause:' "${images_tar%.tar}.list")"
 
@@ -191,6 +194,7 @@ rm -rf "${root}"/var/lib/containerd/tmpmounts "${root}"/tmp/*
 
 # ---------------------------------------------------------------- commit
 log "importing node image ${NODE_IMAGE}"
+old_node_id="$(image_id "${NODE_IMAGE}")"
 ${SUDO} tar --numeric-owner --xattrs -C "${root}" -c . | docker import - "${NODE_IMAGE}-rootfs" >/dev/null
 # `docker import --change` knows no STOPSIGNAL (systemd wants SIGRTMIN+3): add the image
 # config with a RUN-less Dockerfile on top (no context, works with the legacy builder).
@@ -203,6 +207,7 @@ LABEL io.gridops.inputs=${key}
 DOCKERFILE
 docker rmi "${NODE_IMAGE}-rootfs" >/dev/null 2>&1 || true
 docker image inspect -f '{{.Config.StopSignal}}' "${NODE_IMAGE}" | grep -qx 'SIGRTMIN+3' || die "node image config incomplete"
+drop_if_dangling "${old_node_id}"   # kept while a cluster still runs on it
 log "node image ${NODE_IMAGE} ready"
 exit
 }
