@@ -71,8 +71,8 @@ up() {
       log "cluster ${CLUSTER_NAME} already exists"
     fi
     kind export kubeconfig --name "${CLUSTER_NAME}" --kubeconfig "${KUBECONFIG_PATH}" >/dev/null 2>&1
-    if [ "${USE_REGISTRY}" = 0 ] && [ "$(docker inspect -f '{{.Config.Image}}' "$(node_container)")" != "${NODE_IMAGE}" ]; then
-      log "WARN: the cluster runs $(docker inspect -f '{{.Config.Image}}' "$(node_container)"), not ${NODE_IMAGE}; run '$0 down' then '$0 up' to update it"
+    if [ "${USE_REGISTRY}" = 0 ] && [ "$(docker inspect -f '{{.Image}}' "$(node_container)")" != "$(image_id "${NODE_IMAGE}")" ]; then
+      log "NOTE: the cluster runs an older build of the node image than ${NODE_IMAGE}; '$0 down' then '$0 up' switches to it"
     fi
   else
     local image_args=() config="${HACK_DIR}/kind-config.yaml"
@@ -100,6 +100,8 @@ down() {
     log "no cluster ${CLUSTER_NAME}"
   fi
   rm -f "${KUBECONFIG_PATH}"
+  # node/gridops images that were replaced while the cluster still used them
+  docker image prune -f --filter label=io.gridops.inputs >/dev/null 2>&1 || true
 }
 
 status() {
