@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 .PHONY: help setup prereqs demo connector test lint unit integration browser protos clean
 
 help:
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | sort
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | sort
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,7 +27,7 @@ connector: setup ## run the connector on the simulated exchange
 prereqs: ## system packages the tests need (openssl, PostgreSQL binaries); idempotent
 	hack/test-prereqs.sh
 
-test: setup prereqs lint unit integration browser ## lint, type-check and run the test suite
+test: setup prereqs lint unit integration browser bench-smoke ## lint, type-check and run the test suite
 
 lint: setup ## ruff, mypy --strict and the import-layer contract
 	$(BIN)/ruff check .
@@ -51,3 +51,4 @@ clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
 
 -include hack/cluster.mk
+include bench/bench.mk

@@ -10,6 +10,7 @@ from gridops.client import ConnectorClient, SimulatorClient
 from tests.support.connector import ConnectorProcess
 from tests.support.live_server import LiveServerProcess
 from tests.support.market_maker import MarketMakerProcess, write_config
+from tests.support.poll import wait_until
 
 
 @dataclass
@@ -36,6 +37,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         live = LiveServerProcess(
             connector.address, [f"http://127.0.0.1:{mm.port}"], ["--ws-max-pending", "50"]
         ).start()
+        wait_until(lambda: live.get("/readyz")[0] == 200, message="live server ready")
         client = await ConnectorClient.connect(connector.address)
         yield Stack(connector, mm, live, sim, client)
         await client.close()

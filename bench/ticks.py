@@ -1,0 +1,230 @@
+"""Price ticks per second through the grid engine, with no network.
+
+Two figures:
+- `engine`: the real `Engine` (its queue, loop, planner, risk monitor, executor and
+  metrics) against an in-process FakeExchange that acknowledges and fills at once, with
+  an in-memory backend (the `simple` engine's cost; a durable engine adds one SQL commit
+  per decision, not per tick).
+- `engine, never synced`: the same Engine whose order stream never confirms, so it
+  never plans: the floor of its loop, queue, risk monitor and metrics per tick.
+- `domain`: the same ticks straight through what `Engine._on_prices` and `_trade` call
+  (`RiskMonitor.on_price`, `verdict`, `GridBook.plan`, `totals`), with actions applied
+  to the book synchronously: the ceiling without asyncio.
+
+The price is a random walk in 1-USDT steps around 50,000 on a 50-USDT grid, so most
+ticks change nothing and some cross a level (fills, exits, new entries), as in a market.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, cast
+
+from gridops.client import ConnectorClient
+from gridops.market_maker.backend import Loaded
+from gridops.market_maker.config import StrategyConfig
+from gridops.market_maker.domain.book import GridBook
+from gridops.market_maker.domain.grid import GridSpec
+from gridops.market_maker.domain.risk import RiskMonitor
+from gridops.market_maker.domain.risk_state import RiskState
+from gridops.market_maker.domain.slots import PlaceAction
+from gridops.market_maker.engine import Engine
+from gridops.models import Fill, Order, OrderStatus, OrderType
+
+from .fake_exchange import SYMBOL_INFO, FakeExchange
+from .report import Result
+
+
+def strategy(name: str = "bench", buy_window: int = 5) -> StrategyConfig:
+    return StrategyConfig.model_validate(
+        {
+            "name": name,
+            "symbol": "BTC/USDT",
+            "grid": {"priceInterval": "50", "orderQuantity": "0.001",
+                     "buyWindow": buy_window, "anchorPrice": "0"},
+            # Wide risk limits: the benchmark measures the work, not a halted engine.
+            "risk": {"maxMovePercent": "50", "staleDataSeconds": 3600},
+            "engine": {"type": "simple"},
+        }
+    )  # fmt: skip
+
+
+def price_walk(count: int, seed: int = 7) -> Iterator[Decimal]:
+    rng = random.Random(seed)
+    price = Decimal(50_000)
+    step = Decimal(1)
+    for _ in range(count):
+        price += step * rng.choice((-1, 0, 1))
+        yield price
+
+
+class MemoryBackend:
+    """The `simple` engine's backend without its risk-journal file: nothing to persist."""
+
+    kind = "simple"
+
+    def load(self) -> Loaded:
+        return Loaded()
+
+    def save(self, *, slots: Iterable[Any] = (), fills: Iterable[Any] = (),
+             risk: RiskState | None = None) -> None:  # fmt: skip
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+async def engine_ticks(count: int, plan: bool = True) -> dict[str, float]:
+    exchange = FakeExchange(price_walk(count), subscribe=plan)
+    engine = Engine(
+        strategy(),
+        cast(ConnectorClient, exchange),  # duck-typed: the methods the engine calls
+        MemoryBackend(),
+        tick_seconds=3600,
+    )
+    runner = asyncio.create_task(engine.run())
+    started = time.perf_counter()
+    await exchange.fed.wait()
+    # The pump runs ahead into the engine's queue; done when the loop has drained it.
+    # Polled: the engine has no "caught up" event; 2 ms is noise next to the run.
+    while not (engine.idle and engine.last_price == exchange.last_price):  # noqa: ASYNC110
+        await asyncio.sleep(0.002)
+    elapsed = time.perf_counter() - started
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    if engine.failed is not None:
+        raise engine.failed
+    return {
+        "ticks": count,
+        "seconds": elapsed,
+        "ticks_per_second": count / elapsed,
+        "orders_placed": exchange.placed,
+        "fills": exchange.fills,
+    }
+
+
+def domain_ticks(count: int, fast_path: bool = False) -> dict[str, float]:
+    """`fast_path`: the change proposed in docs/benchmarks.md, emulated here: re-plan
+    only when the book changed or the price moved to another grid cell (plan() reads
+    the price only through first_below/first_above), take the position from
+    `GridBook.position()` instead of `totals()`, and leave the PnL gauges to changes."""
+    config = strategy()
+    spec = GridSpec.create(config.grid, SYMBOL_INFO)
+    book = GridBook("bench", spec)
+    risk = RiskMonitor(config.risk, RiskState())
+    resting: dict[str, Order] = {}
+    placed = fills = 0
+    version = 0  # bumped on every change to the book
+    planned_at: tuple[object, ...] = ()
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    for price in price_walk(count):
+        for cid, order in list(resting.items()):  # the exchange fills crossed orders
+            if (order.side.value == "BUY") == (price <= order.price):
+                del resting[cid]
+                fills += 1
+                version += 1
+                book.apply_fill(_fill(order, fills, now))
+                book.apply_order(replace(order, status=OrderStatus.FILLED,
+                                         filled_quantity=order.quantity))  # fmt: skip
+        risk.on_price(price, now)
+        if fast_path:
+            verdict = risk.verdict(book.position())
+            key = (version, spec.first_below(price), spec.first_above(price), verdict)
+            if key == planned_at:
+                continue
+            planned_at = key
+        else:
+            verdict = risk.verdict(book.totals(price).position)
+        actions = book.plan(price, verdict, False)
+        version += bool(actions)
+        for action in actions:
+            if isinstance(action, PlaceAction):
+                book.mark_pending(action)
+                order = _order(action, now)
+                book.apply_order(order)
+                resting[order.client_order_id] = order
+                placed += 1
+            else:
+                order = resting.pop(action.client_order_id)
+                book.apply_order(replace(order, status=OrderStatus.CANCELED))
+        if not fast_path or actions:
+            book.totals(price)  # Engine._update_gauges runs after every trade step
+            book.unrealized_pnl(price)
+    elapsed = time.perf_counter() - started
+    return {
+        "ticks": count,
+        "seconds": elapsed,
+        "ticks_per_second": count / elapsed,
+        "orders_placed": placed,
+        "fills": fills,
+    }
+
+
+def _order(action: PlaceAction, now: datetime) -> Order:
+    return Order(
+        order_id=action.client_order_id,
+        client_order_id=action.client_order_id,
+        symbol="BTC/USDT",
+        side=action.side,
+        type=OrderType.LIMIT,
+        price=action.price,
+        quantity=action.quantity,
+        filled_quantity=Decimal(0),
+        average_fill_price=Decimal(0),
+        status=OrderStatus.NEW,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _fill(order: Order, n: int, now: datetime) -> Fill:
+    return Fill(
+        trade_id=f"t{n}",
+        order_id=order.order_id,
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        price=order.price,
+        quantity=order.quantity,
+        fee=Decimal(0),
+        fee_asset="USDT",
+        maker=True,
+        time=now,
+    )
+
+
+async def run(ticks: int = 200_000) -> Result:
+    result = Result("engine")
+    domain_ticks(min(ticks, 5_000))  # warm-up: imports, caches, allocator
+    domain = domain_ticks(ticks)
+    fast = domain_ticks(ticks, fast_path=True)
+    engine = await engine_ticks(ticks)
+    floor = await engine_ticks(ticks, plan=False)
+    result.params = {
+        "ticks": ticks,
+        "walk": "random walk, steps of -1/0/+1 USDT from 50,000; grid interval 50, "
+        "buyWindow 5, long mode",
+        "engine": "real Engine + FakeExchange (instant ack/fill) + in-memory backend, "
+        "one asyncio loop, no network",
+        "domain": "RiskMonitor.on_price + verdict + GridBook.plan + apply, synchronous",
+    }
+    result.details = {
+        "engine": engine,
+        "engine_without_book": floor,
+        "domain": domain,
+        "domain_fast_path": fast,
+    }
+    result.add("Engine ticks/s", engine["ticks_per_second"], "ticks/s", 50_000, ">=")
+    result.add("Engine, never synced (no plan) ticks/s", floor["ticks_per_second"], "ticks/s")
+    result.add("domain only ticks/s", domain["ticks_per_second"], "ticks/s")
+    result.add("domain, proposed fast path ticks/s", fast["ticks_per_second"], "ticks/s")
+    result.add("orders placed (engine run)", engine["orders_placed"], "orders")
+    result.add("fills (engine run)", engine["fills"], "fills")
+    return result

@@ -1,0 +1,89 @@
+"""Smoke runs of every benchmark at tiny sizes: each must finish and produce figures.
+
+No figure is checked against its target here: that depends on the machine and its load
+(see docs/benchmarks.md). These only keep the suite runnable as the code changes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Awaitable
+from pathlib import Path
+
+import pytest
+
+from bench import fanout, load, memory, reconcile, soak, ticks, unary
+from bench.report import Result, table, write
+
+pytestmark = [pytest.mark.bench, pytest.mark.timeout(120)]
+
+
+def _check(result: Result, tmp_path: Path) -> None:
+    assert result.figures, f"{result.name} produced no figures"
+    assert all(not math.isnan(f.value) for f in result.figures), table([result])
+    path = write(result, tmp_path, [0.0, 0.0, 0.0])
+    saved = json.loads(path.read_text())
+    assert saved["machine"]["cpu_count"]
+    assert saved["machine"]["grpcio"]
+    assert len(saved["figures"]) == len(result.figures)
+
+
+async def _smoke(run: Awaitable[Result], tmp_path: Path) -> Result:
+    result = await run
+    _check(result, tmp_path)
+    return result
+
+
+async def test_unary(tmp_path: Path) -> None:
+    result = await _smoke(unary.run(samples=50, warmup=10, block=25), tmp_path)
+    assert result.details["get_account"]["n"] == 50
+
+
+async def test_fanout(tmp_path: Path) -> None:
+    result = await _smoke(fanout.run({1: 50, 10: 20, 100: 5}), tmp_path)
+    assert all(case["lost"] == 0 for case in result.details["cases"])
+
+
+async def test_load(tmp_path: Path) -> None:
+    result = await _smoke(load.run(duration=1, warmup=0.3, clients=3), tmp_path)
+    assert result.samples["delivery_latency_s"]
+
+
+async def test_memory(tmp_path: Path) -> None:
+    result = await _smoke(memory.run(duration=1, warmup=0.5, parallel=3), tmp_path)
+    assert result.details["streams_opened"] > 0
+
+
+async def test_engine(tmp_path: Path) -> None:
+    result = await _smoke(ticks.run(1_000), tmp_path)
+    assert result.value("Engine ticks/s") > 0
+
+
+async def test_reconcile(tmp_path: Path) -> None:
+    await _smoke(reconcile.run((5, 20), repeats=1), tmp_path)
+
+
+async def test_soak(tmp_path: Path) -> None:
+    result = await _smoke(soak.run(4.5, clients=3), tmp_path)
+    assert result.samples["series"]
+
+
+def test_plots(tmp_path: Path) -> None:
+    from bench.plots import fanout as fanout_plot
+    from bench.plots import latency
+
+    cases = ("bare_echo", "get_account", "place_order")
+    unary_result = Result("unary", samples={k: [0.001, 0.002, 0.003] for k in cases})
+    fan = Result(
+        "fanout",
+        samples={
+            "subscribers": [1, 10],
+            "total_per_second": [1.0, 2.0],
+            "per_subscriber_per_second": [1.0, 0.2],
+            "bare_total_per_second": [2.0, 3.0],
+        },
+    )
+    assert latency(unary_result, None, tmp_path) is not None
+    assert fanout_plot(fan, tmp_path) is not None
+    assert (tmp_path / "latency.png").stat().st_size > 0
