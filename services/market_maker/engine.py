@@ -91,6 +91,17 @@ class Engine:
         #: the price the last plan ran at, once its actions were carried out
         self.traded_price: Decimal | None = None
         self._busy = False
+        # The inputs of the last plan that decided nothing. plan() sees the price only
+        # through the nearest levels above and below it, so while the book is unchanged
+        # a tick that maps to the same levels, verdict and pause would decide nothing
+        # again: skipping it is exact, and most ticks are such ticks.
+        self._idle_key: tuple[object, ...] | None = None
+        #: the book's position, until the book changes (it changes far less than prices)
+        self._position_cache: Decimal | None = None
+        # Prices that arrived since the loop last took them: each one reaches the risk
+        # monitor, but the engine plans once, at the newest (an engine that fell behind
+        # must not trade on prices that are already history).
+        self._prices: list[Ticker] = []
         self._queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
         self._executor = Executor(self)
 
@@ -131,7 +142,7 @@ class Engine:
             self.backend.start(self.started_at)
         pumps = [
             asyncio.create_task(self._pump("orders", self._orders()), name="mm-orders"),
-            asyncio.create_task(self._pump("prices", self._prices()), name="mm-prices"),
+            asyncio.create_task(self._pump_prices(self._price_stream()), name="mm-prices"),
             asyncio.create_task(self._ticker(), name="mm-ticker"),
         ]
         try:
@@ -151,12 +162,19 @@ class Engine:
     def _orders(self) -> AsyncIterator[object]:
         return self.client.subscribe_orders(self.config.symbol, self.prefix + "-")
 
-    def _prices(self) -> AsyncIterator[object]:
+    def _price_stream(self) -> AsyncIterator[object]:
         return self.client.subscribe_prices([self.config.symbol])
 
     async def _pump(self, source: str, stream: AsyncIterator[object]) -> None:
         async for item in stream:
             await self._queue.put((source, item))
+
+    async def _pump_prices(self, stream: AsyncIterator[object]) -> None:
+        async for item in stream:
+            if isinstance(item, Update) and isinstance(item.value, Ticker):
+                self._prices.append(item.value)
+                if len(self._prices) == 1:  # one queue entry stands for the whole batch
+                    await self._queue.put(("prices", None))
 
     async def _ticker(self) -> None:
         while True:
@@ -171,7 +189,7 @@ class Engine:
                 if source == "orders":
                     await self._on_orders(item)
                 elif source == "prices":
-                    await self._on_prices(item)
+                    await self._on_prices()
                 elif source == "control":
                     await self._on_control(str(item))
                 else:
@@ -179,7 +197,12 @@ class Engine:
             finally:
                 self._busy = False
 
+    def _book_changed(self) -> None:
+        self._idle_key = None
+        self._position_cache = None
+
     async def _on_orders(self, item: object) -> None:
+        self._book_changed()
         if isinstance(item, Subscribed | Resync):
             self.connected = True
             if isinstance(item, Resync):
@@ -198,19 +221,22 @@ class Engine:
             self._executor.apply_change(item.value)
             await self._trade()
 
-    async def _on_prices(self, item: object) -> None:
-        if not isinstance(item, Update) or not isinstance(item.value, Ticker):
+    async def _on_prices(self) -> None:
+        prices, self._prices = self._prices, []
+        if not prices:
             return
         now = self.clock()
-        self.last_price = item.value.price
+        for ticker in prices:
+            tripped = self.risk.on_price(ticker.price, now)
+            if tripped is not None:
+                self._record_risk(tripped)
+        self.last_price = prices[-1].price
         self.last_price_at = now
         self.metrics.last_price.set(float(self.last_price))
-        tripped = self.risk.on_price(item.value.price, now)
-        if tripped is not None:
-            self._record_risk(tripped)
         await self._trade()
 
     async def _on_tick(self) -> None:
+        self._update_gauges()
         if not self.synced and self.connected:
             await self._reconcile()
         changed = self.risk.check(
@@ -224,6 +250,7 @@ class Engine:
         await self._trade()
 
     async def _on_control(self, command: str) -> None:
+        self._book_changed()
         if command == "pause":
             self.paused = True
         elif command == "resume":
@@ -245,6 +272,7 @@ class Engine:
             self.synced = False
             return
         elapsed = time.perf_counter() - started
+        self._book_changed()
         self.synced = True
         self.reconciled_at = self.clock()
         self.metrics.synced.set(1)
@@ -258,11 +286,17 @@ class Engine:
             return
         price = self.last_price
         verdict = self.risk.verdict(self._position())
-        actions = self.book.plan(price, verdict, self.paused)
-        if actions:
-            await self._executor.execute(actions)
+        spec = self.book.spec
+        key = (spec.first_below(price), spec.first_above(price), verdict, self.paused)
+        if key != self._idle_key:
+            actions = self.book.plan(price, verdict, self.paused)
+            if actions:
+                await self._executor.execute(actions)
+                self._book_changed()
+                self._update_gauges()
+            else:
+                self._idle_key = key
         self.traded_price = price
-        self._update_gauges()
 
     def _record_risk(self, state: RiskState) -> None:
         if state.halted:
@@ -275,7 +309,11 @@ class Engine:
     # -- figures -----------------------------------------------------------------------
 
     def _position(self) -> Decimal:
-        return self.book.totals(self.last_price or Decimal(0)).position if self.book else Decimal(0)
+        if self.book is None:
+            return Decimal(0)
+        if self._position_cache is None:
+            self._position_cache = self.book.position()
+        return self._position_cache
 
     def _pnl(self) -> Decimal:
         if self.book is None or self.last_price is None:
