@@ -36,7 +36,11 @@ async def test_ready_only_once_reconciled_and_metrics(
 
     mm.connector = exchange.address
     mm.start()
-    mm.wait_status(lambda s: s["synced"] and len(s["openOrders"]) == 5, message="grid up")
+    # Five orders the exchange has confirmed (pending ones are listed too, uncounted).
+    mm.wait_status(
+        lambda s: s["synced"] and sum(not o["pending"] for o in s["openOrders"]) == 5,
+        message="grid up",
+    )
     assert mm.get("/readyz")[0] == 200
     code, text = mm.get("/metrics")
     assert code == 200
