@@ -72,6 +72,9 @@ class MemoryBackend:
     def load(self) -> Loaded:
         return Loaded()
 
+    def start(self, started_at: datetime) -> None:
+        pass
+
     def save(self, *, slots: Iterable[Any] = (), fills: Iterable[Any] = (),
              risk: RiskState | None = None) -> None:  # fmt: skip
         pass

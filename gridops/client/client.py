@@ -16,6 +16,7 @@ import grpc
 from google.protobuf.message import Message
 
 from gridops import errors
+from gridops.decimals import fmt
 from gridops.grpc_status import error_for
 from gridops.models import (
     Account,
@@ -172,8 +173,6 @@ class ConnectorClient:
     async def place_order(
         self, order: OrderRequest, *, timeout: float | None = None
     ) -> PlaceResult:
-        from gridops.decimals import fmt
-
         request = cpb.PlaceOrderRequest(
             client_order_id=order.client_order_id,
             symbol=order.symbol,

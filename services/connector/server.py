@@ -15,6 +15,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
+from gridops.errors import Unavailable
 from gridops.v1 import connector_pb2, simulator_pb2
 
 from .adapter import ExchangeAdapter
@@ -153,8 +154,6 @@ class ConnectorServer:
                 await self._stopped.wait()
             return
         self._stopping = True
-        from gridops.errors import Unavailable
-
         await self.health.enter_graceful_shutdown()
         self.hub.close(Unavailable("connector shutting down"))
         if self._server is not None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from gridops import errors
 from gridops.client import OrderChange
-from gridops.models import Order, OrderRequest, OrderType, Side
+from gridops.models import Order, OrderRequest, OrderType
 
 from .domain.slots import Action, PlaceAction, Slot, SlotState
 
@@ -123,4 +123,4 @@ class Executor:
             engine.backend.save(slots=[slot])
 
 
-__all__ = ["Executor", "Side", "order_request", "pending_request"]
+__all__ = ["Executor", "order_request", "pending_request"]

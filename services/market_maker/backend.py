@@ -35,6 +35,9 @@ class Backend(Protocol):
 
     def load(self) -> Loaded: ...
 
+    def start(self, started_at: datetime) -> None:
+        """Record that a strategy starts for the first time."""
+
     def save(
         self,
         *,
@@ -82,6 +85,9 @@ class SimpleBackend:
             return Loaded()
         return Loaded(risk=_risk_from_json(data))
 
+    def start(self, started_at: datetime) -> None:
+        pass  # nothing to record: the exchange's history is the simple engine's state
+
     def save(
         self,
         *,
@@ -109,11 +115,11 @@ class DurableBackend:
     kind = "durable"
 
     def __init__(self, url: str, name: str, symbol: str) -> None:
-        from .store import SqlStore, StrategyMeta
+        # Imported here so the simple engine never loads SQLAlchemy.
+        from .store import SqlStore
 
         self._store = SqlStore(url, name)
         self._symbol = symbol
-        self._meta_type = StrategyMeta
 
     def load(self) -> Loaded:
         stored = self._store.load()
@@ -136,7 +142,9 @@ class DurableBackend:
         self._store.save(slots=slots, fills=fills, risk=risk)
 
     def start(self, started_at: datetime) -> None:
-        meta = self._meta_type(symbol=self._symbol, created_at=started_at, started_at=started_at)
+        from .store import StrategyMeta
+
+        meta = StrategyMeta(symbol=self._symbol, created_at=started_at, started_at=started_at)
         self._store.save(meta=meta)
 
     def close(self) -> None:

@@ -138,7 +138,7 @@ class Engine:
         self.risk = RiskMonitor(self.config.risk, loaded.risk)
         if loaded.started_at is not None:
             self.started_at = loaded.started_at
-        elif hasattr(self.backend, "start"):
+        else:
             self.backend.start(self.started_at)
         pumps = [
             asyncio.create_task(self._pump("orders", self._orders()), name="mm-orders"),
@@ -319,7 +319,7 @@ class Engine:
         if self.book is None or self.last_price is None:
             return Decimal(0)
         totals = self.book.totals(self.last_price)
-        return totals.realized_pnl + self.book.unrealized_pnl(self.last_price)
+        return totals.realized_pnl + totals.unrealized_pnl
 
     def _update_gauges(self) -> None:
         if self.book is None:
@@ -328,7 +328,7 @@ class Engine:
         totals = self.book.totals(mark)
         self.metrics.position.set(float(totals.position))
         self.metrics.realized.set(float(totals.realized_pnl))
-        self.metrics.unrealized.set(float(self.book.unrealized_pnl(mark)) if mark else 0.0)
+        self.metrics.unrealized.set(float(totals.unrealized_pnl) if mark else 0.0)
         self.metrics.open_orders.set(totals.open_orders)
 
     def _summary(self) -> str:

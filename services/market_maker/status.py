@@ -50,7 +50,7 @@ def status(engine: Engine) -> dict[str, Any]:
     document["position"] = fmt(totals.position)
     document["pnl"] = {
         "realized": fmt(totals.realized_pnl),
-        "unrealized": fmt(book.unrealized_pnl(mark)) if engine.last_price is not None else "0",
+        "unrealized": fmt(totals.unrealized_pnl) if engine.last_price is not None else "0",
         "fees": fmt(totals.fees),
     }
     slots = sorted(book.slots.values(), key=lambda s: (s.level, s.direction.value))
