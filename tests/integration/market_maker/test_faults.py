@@ -121,7 +121,12 @@ async def test_a_pending_order_refused_on_resend_is_dropped_not_retried_forever(
     # Meanwhile the money is gone: the recorded buy can no longer be placed.
     await sim.set_balances({"USDT": "1"})
     mm.start()
-    status = mm.wait_status(lambda s: s["synced"], message="reconciled despite the refusal")
+    # Once caught up: after reconciling, the engine plans anew and those entries are
+    # refused too (no balance), so nothing may stay pending.
+    status = mm.wait_status(
+        lambda s: s["synced"] and s["idle"] and s["tradedPrice"] is not None,
+        message="reconciled despite the refusal",
+    )
     assert not any(o["pending"] for o in status["openOrders"])
     assert await connector_client.get_open_orders("BTC/USDT", "t-grid-") == []
     _, metrics = mm.get("/metrics")
