@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -98,10 +100,18 @@ async def test_killed_at_random_points_converges_without_duplicates(
         timeout=30,
         message="converged",
     )  # fmt: skip
-    orders = await assert_no_duplicates(connector_client, "t-grid-")
-    assert sorted(o.client_order_id for o in orders) == sorted(
-        o["clientOrderId"] for o in status["openOrders"]
-    ), "the engine and the exchange disagree on the open orders"
+    # Converged: the engine and the exchange agree on the open orders (an update may
+    # still be in flight at any one instant, so poll with a deadline).
+    deadline = time.monotonic() + 30
+    while True:
+        orders = await assert_no_duplicates(connector_client, "t-grid-")
+        status = mm.status()
+        on_exchange = sorted(o.client_order_id for o in orders)
+        in_engine = sorted(o["clientOrderId"] for o in status["openOrders"])
+        if on_exchange == in_engine or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    assert on_exchange == in_engine, "the engine and the exchange disagree on the open orders"
     assert kills >= 1, "no crash point was ever reached: the test exercised nothing"
 
 
