@@ -57,6 +57,10 @@ class FakeExchange:
         #: set once the last price has been handed to the engine
         self.fed = asyncio.Event()
         self.last_price = Decimal(0)
+        # The highest resting buy and lowest resting sell, while no order came or went:
+        # most prices reach neither, and the benchmark should time the engine, not a
+        # scan of the book on every tick.
+        self._reach: tuple[Decimal | None, Decimal | None] | None = None
 
     # -- unary -----------------------------------------------------------------------
 
@@ -93,11 +97,13 @@ class FakeExchange:
             updated_at=now,
         )
         self.open[order.client_order_id] = self.known[order.client_order_id] = order
+        self._reach = None
         self.placed += 1
         return PlaceResult(order)
 
     async def cancel_order(self, *, client_order_id: str | None = None, **_: Any) -> Order:
         order = self.open.pop(client_order_id or "", None)
+        self._reach = None
         if order is None:
             raise errors.NotFound(f"order {client_order_id} not open")
         canceled = replace(order, status=OrderStatus.CANCELED)
@@ -131,6 +137,14 @@ class FakeExchange:
 
     def _cross(self, price: Decimal, now: datetime) -> None:
         """Fill every resting order this price reaches, as the matching engine would."""
+        if self._reach is None:
+            buys = [o.price for o in self.open.values() if o.side is Side.BUY]
+            sells = [o.price for o in self.open.values() if o.side is Side.SELL]
+            self._reach = (max(buys, default=None), min(sells, default=None))
+        best_buy, best_sell = self._reach
+        if (best_buy is None or price > best_buy) and (best_sell is None or price < best_sell):
+            return
+        self._reach = None
         for cid, order in list(self.open.items()):
             buy_hit = order.side is Side.BUY and price <= order.price
             sell_hit = order.side is Side.SELL and price >= order.price

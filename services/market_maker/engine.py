@@ -34,9 +34,12 @@ from .backend import Backend
 from .config import StrategyConfig
 from .crash import CrashPoints
 from .domain.book import GridBook
+from .domain.grid import PriceBand
 from .domain.ids import strategy_prefix
 from .domain.risk import RiskMonitor
 from .domain.risk_state import RiskState
+from .domain.slots import RiskVerdict
+from .mailbox import Mailbox
 from .metrics import EngineMetrics
 from .reconcile import reconcile
 
@@ -93,17 +96,21 @@ class Engine:
         self._busy = False
         # The inputs of the last plan that decided nothing. plan() sees the price only
         # through the nearest levels above and below it, so while the book is unchanged
-        # a tick that maps to the same levels, verdict and pause would decide nothing
-        # again: skipping it is exact, and most ticks are such ticks.
-        self._idle_key: tuple[object, ...] | None = None
+        # a price between the same levels, with the same verdict and pause, would decide
+        # nothing again: skipping it is exact, and most ticks are such ticks.
+        self._idle: tuple[PriceBand, RiskVerdict, bool] | None = None
         #: the book's position, until the book changes (it changes far less than prices)
         self._position_cache: Decimal | None = None
+        #: the verdict for (risk state, position), until either changes
+        self._verdict_cache: tuple[RiskState, Decimal, RiskVerdict] | None = None
         # Prices that arrived since the loop last took them: each one reaches the risk
         # monitor, but the engine plans once, at the newest (an engine that fell behind
         # must not trade on prices that are already history).
         self._prices: list[Ticker] = []
-        self._queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
+        self._queue: Mailbox[tuple[str, object]] = Mailbox()
         self._executor = Executor(self)
+        # Read when scraped: setting a gauge on every price costs more than an idle tick.
+        self.metrics.last_price.set_function(lambda: float(self.last_price or 0))
 
     # -- what the outside sees ---------------------------------------------------------
 
@@ -126,10 +133,10 @@ class Engine:
 
     def set_paused(self, paused: bool) -> None:
         """Takes effect at the next loop turn (within a second), no restart needed."""
-        self._queue.put_nowait(("control", "pause" if paused else "resume"))
+        self._queue.put(("control", "pause" if paused else "resume"))
 
     def clear_risk(self) -> None:
-        self._queue.put_nowait(("control", "clear_risk"))
+        self._queue.put(("control", "clear_risk"))
 
     # -- the loop ----------------------------------------------------------------------
 
@@ -167,19 +174,19 @@ class Engine:
 
     async def _pump(self, source: str, stream: AsyncIterator[object]) -> None:
         async for item in stream:
-            await self._queue.put((source, item))
+            self._queue.put((source, item))
 
     async def _pump_prices(self, stream: AsyncIterator[object]) -> None:
         async for item in stream:
             if isinstance(item, Update) and isinstance(item.value, Ticker):
                 self._prices.append(item.value)
                 if len(self._prices) == 1:  # one queue entry stands for the whole batch
-                    await self._queue.put(("prices", None))
+                    self._queue.put(("prices", None))
 
     async def _ticker(self) -> None:
         while True:
             await asyncio.sleep(self.tick_seconds)
-            await self._queue.put(("tick", None))
+            self._queue.put(("tick", None))
 
     async def _loop(self) -> None:
         while True:
@@ -198,7 +205,7 @@ class Engine:
                 self._busy = False
 
     def _book_changed(self) -> None:
-        self._idle_key = None
+        self._idle = None
         self._position_cache = None
 
     async def _on_orders(self, item: object) -> None:
@@ -232,7 +239,6 @@ class Engine:
                 self._record_risk(tripped)
         self.last_price = prices[-1].price
         self.last_price_at = now
-        self.metrics.last_price.set(float(self.last_price))
         await self._trade()
 
     async def _on_tick(self) -> None:
@@ -285,18 +291,26 @@ class Engine:
         if self.book is None or not self.synced or self.last_price is None:
             return
         price = self.last_price
-        verdict = self.risk.verdict(self._position())
-        spec = self.book.spec
-        key = (spec.first_below(price), spec.first_above(price), verdict, self.paused)
-        if key != self._idle_key:
+        verdict = self._verdict()
+        idle = self._idle
+        if idle is None or not (
+            idle[0].holds(price) and idle[1] is verdict and idle[2] == self.paused
+        ):
             actions = self.book.plan(price, verdict, self.paused)
             if actions:
                 await self._executor.execute(actions)
                 self._book_changed()
                 self._update_gauges()
             else:
-                self._idle_key = key
+                self._idle = (self.book.spec.band(price), verdict, self.paused)
         self.traded_price = price
+
+    def _verdict(self) -> RiskVerdict:
+        state, position = self.risk.state, self._position()
+        cached = self._verdict_cache
+        if cached is None or cached[0] is not state or cached[1] is not position:
+            cached = self._verdict_cache = (state, position, self.risk.verdict(position))
+        return cached[2]
 
     def _record_risk(self, state: RiskState) -> None:
         if state.halted:

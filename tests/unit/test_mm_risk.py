@@ -145,3 +145,19 @@ def test_a_slow_drift_between_sparse_prices_still_does_not_trip() -> None:
     risk = monitor()
     for second, price in enumerate(("50000", "51000", "52000", "53000", "54000")):
         assert risk.on_price(D(price), at(second * 2)) is None
+
+
+def test_just_under_the_limit_does_not_trip_either_way() -> None:
+    for moved in ("104.99", "95.01"):
+        risk = monitor(max_move_percent=D(5))
+        risk.on_price(D(100), at(0))
+        assert risk.on_price(D(moved), at(0.2)) is None
+        assert not risk.state.halted
+
+
+def test_a_price_exactly_one_window_old_still_counts() -> None:
+    risk = monitor(move_window_seconds=1)
+    risk.on_price(D(100), at(0))
+    state = risk.on_price(D(105), at(1))
+    assert state is not None
+    assert "100 -> 105" in state.reason

@@ -40,6 +40,24 @@ class GridSettingsLike(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class PriceBand:
+    """Prices that sit between the same two levels (or on the same level).
+
+    Two Decimal comparisons tell whether a price is in it, where `first_below` and
+    `first_above` each divide at wide precision: that matters when most prices of a
+    feed land between the same two levels as the one before.
+    """
+
+    low: Decimal
+    high: Decimal
+
+    def holds(self, price: Decimal) -> bool:
+        if self.low == self.high:
+            return price == self.low
+        return self.low < price < self.high
+
+
+@dataclass(frozen=True, slots=True)
 class GridSpec:
     """Everything plan() needs about the grid, checked against the symbol's rules."""
 
@@ -116,6 +134,15 @@ class GridSpec:
         """The lowest level priced strictly above `price`."""
         offset = self._offset(price)
         return int(offset.to_integral_value(rounding=ROUND_FLOOR)) + 1
+
+    def band(self, price: Decimal) -> PriceBand:
+        """The prices with the same `first_below` and `first_above` as `price`."""
+        below = self.first_below(price)
+        above = self.first_above(price)
+        if above == below + 1:  # strictly between two levels
+            return PriceBand(self.level_price(below), self.level_price(above))
+        level = self.level_price(below + 1)  # exactly on a level: only that price
+        return PriceBand(level, level)
 
     def rank(self, key: SlotKey, price: Decimal) -> int:
         """How far a slot's entry is from `price`: 1 for the nearest entry level, 0 or

@@ -64,11 +64,15 @@ class RiskMonitor:
         """Feed one price; the new state when the circuit breaker trips, else None."""
         if price <= 0:
             return None
-        for queue in (self._lows, self._highs):
-            while queue and now - queue[0][0] > self._window:
-                queue.popleft()
-        while self._recent and now - self._recent[0][0] > self._window:
-            self._anchor = self._recent.popleft()
+        # Comparing times with one cutoff is cheaper than a subtraction per entry.
+        cutoff = now - self._window
+        lows, highs, recent = self._lows, self._highs, self._recent
+        while lows and lows[0][0] < cutoff:
+            lows.popleft()
+        while highs and highs[0][0] < cutoff:
+            highs.popleft()
+        while recent and recent[0][0] < cutoff:
+            self._anchor = recent.popleft()
         tripped = None
         if not self._state.halted:
             tripped = self._move(price, now)
@@ -88,8 +92,9 @@ class RiskMonitor:
             # In effect since before the window opened: it counts from the window's start.
             candidates.append((now - self._window, self._anchor[1]))
         for since, earlier in candidates:
-            percent = abs(price - earlier) * 100 / earlier
-            if percent >= limit:
+            # |move| / earlier >= limit %, without a division on every price.
+            if abs(price - earlier) * 100 >= limit * earlier:
+                percent = abs(price - earlier) * 100 / earlier
                 seconds = _seconds((now - since).total_seconds())
                 return self._trip(
                     f"price moved {percent:.1f}% in {seconds}s ({fmt(earlier)} -> {fmt(price)})",
