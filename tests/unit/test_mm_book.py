@@ -319,6 +319,16 @@ def test_halted_places_no_entries_but_still_exits() -> None:
     assert [(a.slot, a.is_exit) for a in places(actions)] == [((9, L), True)]
 
 
+def test_max_position_holds_only_the_side_that_grows_it() -> None:
+    book = make_book(mode="neutral", buy_window=2, sell_window=2)
+    hold(book, 9)  # long: maxPosition reached on the long side
+    verdict = RiskVerdict(hold_direction=L, reason="maxPosition")
+    placed = {(a.slot, a.is_exit) for a in places(book.plan(D(95), verdict, False))}
+    assert ((9, L), True) in placed  # the long exit still goes out
+    assert any(slot[1] is S and not is_exit for slot, is_exit in placed)  # short entry too
+    assert not any(slot[1] is L and not is_exit for slot, is_exit in placed)
+
+
 def test_cancel_all_verdict_cancels_everything() -> None:
     book = make_book()
     entry = open_entry(book, 9)

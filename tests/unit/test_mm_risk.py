@@ -9,6 +9,7 @@ from typing import Any
 from gridops.market_maker.config import RiskSettings
 from gridops.market_maker.domain.risk import RiskMonitor
 from gridops.market_maker.domain.risk_state import RiskState
+from gridops.market_maker.domain.slots import Direction
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -111,15 +112,29 @@ def test_drawdown_trips() -> None:
     assert state.reason == "PnL -100 reached the max drawdown 100"
 
 
-def test_max_position_stops_entries_without_halting() -> None:
+def test_max_position_holds_the_growing_side_without_halting() -> None:
     risk = monitor(max_position=D("0.1"))
-    assert risk.verdict(D("0.099")).allow_entries
-    for position in (D("0.1"), D("-0.2")):
+    assert risk.verdict(D("0.099")).allows(Direction.LONG)
+    for position, held, free in (
+        (D("0.1"), Direction.LONG, Direction.SHORT),
+        (D("-0.2"), Direction.SHORT, Direction.LONG),
+    ):
         verdict = risk.verdict(position)
-        assert not verdict.allow_entries
+        assert not verdict.allows(held)
+        assert verdict.allows(free)  # entries that shrink |position| still go out
         assert not verdict.cancel_all
         assert "maxPosition 0.1" in verdict.reason
+        assert f"no {held.name.lower()} entries" in verdict.reason
     assert not risk.state.halted
+
+
+def test_a_halt_holds_both_sides() -> None:
+    risk = monitor(max_position=D("0.1"))
+    risk.on_price(D(100), at(0))
+    risk.on_price(D(110), at(0.1))
+    verdict = risk.verdict(D("0.5"))
+    assert not verdict.allows(Direction.LONG)
+    assert not verdict.allows(Direction.SHORT)
 
 
 def test_restored_state_is_kept() -> None:

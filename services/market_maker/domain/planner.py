@@ -83,7 +83,9 @@ def plan(book: GridBook, price: Decimal, verdict: RiskVerdict, paused: bool) -> 
     if verdict.allow_entries:
         for key in spec.entry_levels(price):
             existing = book.slots.get(key)
-            if key in blocked or (existing is not None and not _can_enter(book, existing)):
+            if not verdict.allows(key[1]) or key in blocked:
+                continue
+            if existing is not None and not _can_enter(book, existing):
                 continue
             level_price = spec.level_price(key[0])
             if level_price in occupied or spec.quantity * level_price < spec.min_notional:

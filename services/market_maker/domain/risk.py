@@ -15,7 +15,7 @@ from typing import Protocol
 from gridops.decimals import fmt
 
 from .risk_state import RiskState
-from .slots import RiskVerdict
+from .slots import Direction, RiskVerdict
 
 
 class RiskSettingsLike(Protocol):
@@ -140,9 +140,11 @@ class RiskMonitor:
             )
         limit = self.settings.max_position
         if limit is not None and abs(position) >= limit:
+            growing = Direction.LONG if position > 0 else Direction.SHORT
             return RiskVerdict(
-                allow_entries=False,
-                reason=f"position {fmt(position)} reached maxPosition {fmt(limit)}",
+                hold_direction=growing,
+                reason=f"position {fmt(position)} reached maxPosition {fmt(limit)}: "
+                f"no {growing.name.lower()} entries",
             )
         return RiskVerdict()
 

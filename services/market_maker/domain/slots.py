@@ -129,6 +129,12 @@ class RiskVerdict:
     allow_entries: bool = True
     cancel_all: bool = False
     reason: str = ""
+    #: entries of this direction only are held back (maxPosition): the other side's
+    #: entries bring the position back towards zero, so they still go out
+    hold_direction: Direction | None = None
+
+    def allows(self, direction: Direction) -> bool:
+        return self.allow_entries and direction is not self.hold_direction
 
 
 @dataclass(slots=True)
