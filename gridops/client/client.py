@@ -251,13 +251,21 @@ class ConnectorClient:
     def subscribe_orders(
         self, symbol: str | None = None, prefix: str | None = None
     ) -> AsyncIterator[StreamItem[OrderChange]]:
+        """Order changes, one `Update` each, over SubscribeOrderBatches.
+
+        Batches only change how many updates share a gRPC message (fewer under load),
+        never what is yielded. A connector without that RPC (older, mid-upgrade) is
+        asked with SubscribeOrders instead, with the same results.
+        """
         return self._subscribe(
-            self._stub.SubscribeOrders,
+            self._stub.SubscribeOrderBatches,
             cpb.SubscribeOrdersRequest(symbol=symbol or "", client_order_id_prefix=prefix or ""),
             lambda m: OrderChange(
                 order_from_pb(m.order), fill_from_pb(m.fill) if m.HasField("fill") else None
             ),
             strict=True,
+            unpack=_updates_of_batch,
+            fallback=self._stub.SubscribeOrders,
         )
 
     def subscribe_prices(self, symbols: Iterable[str] = ()) -> AsyncIterator[StreamItem[Ticker]]:
@@ -275,8 +283,14 @@ class ConnectorClient:
         decode: Callable[[Any], T],
         *,
         strict: bool,
+        unpack: Callable[[Any], Iterable[Any]] | None = None,
+        fallback: Any = None,
     ) -> AsyncIterator[StreamItem[T]]:
-        """One logical subscription over as many physical streams as it takes."""
+        """One logical subscription over as many physical streams as it takes.
+
+        `unpack` turns a batch message into its updates; `fallback` is an unbatched rpc
+        (messages are updates) to use when the connector does not implement `rpc`.
+        """
         backoff = self._backoff()
         subscribed = False
         previous = self.session_id
@@ -285,7 +299,12 @@ class ConnectorClient:
             try:
                 session = _session_of(await call.initial_metadata())
                 if not session:  # the call failed before the connector registered it
-                    raise error_for(await call.code(), await call.details() or "")
+                    code = await call.code()
+                    if code == grpc.StatusCode.UNIMPLEMENTED and fallback is not None:
+                        # Nothing was yielded for this attempt: retry at once, unbatched.
+                        rpc, fallback, unpack = fallback, None, None
+                        continue
+                    raise error_for(code, await call.details() or "")
                 if not subscribed and (not previous or session == previous):
                     yield Subscribed(session)
                 else:
@@ -299,11 +318,12 @@ class ConnectorClient:
                 previous = self.session_id = session
                 backoff.reset()
                 expected = 1
-                async for message in call:
-                    if strict and message.sequence != expected:
-                        yield Resync(ResyncReason.SEQUENCE_GAP, session, session)
-                    expected = message.sequence + 1
-                    yield Update(decode(message), message.session_id, message.sequence)
+                async for received in call:
+                    for message in (received,) if unpack is None else unpack(received):
+                        if strict and message.sequence != expected:
+                            yield Resync(ResyncReason.SEQUENCE_GAP, session, session)
+                        expected = message.sequence + 1
+                        yield Update(decode(message), message.session_id, message.sequence)
                 error: errors.GridopsError = errors.Unavailable("stream ended by the connector")
             except grpc.aio.AioRpcError as rpc_error:
                 error = error_for(rpc_error.code(), rpc_error.details() or "")
@@ -316,6 +336,10 @@ class ConnectorClient:
             delay = backoff.next_delay()
             yield Disconnected(error, delay)
             await asyncio.sleep(delay)
+
+
+def _updates_of_batch(batch: cpb.OrderUpdateBatch) -> Iterable[cpb.OrderUpdate]:
+    return batch.updates
 
 
 def _session_of(metadata: Sequence[tuple[str, str | bytes]] | None) -> str:

@@ -462,19 +462,27 @@ class SubscribeOrdersRequest(_message.Message):
 
     SYMBOL_FIELD_NUMBER: _builtins.int
     CLIENT_ORDER_ID_PREFIX_FIELD_NUMBER: _builtins.int
+    MAX_BATCH_FIELD_NUMBER: _builtins.int
     symbol: _builtins.str
     """Empty: every symbol."""
     client_order_id_prefix: _builtins.str
     """Empty: every order."""
+    max_batch: _builtins.int
+    """SubscribeOrderBatches only (SubscribeOrders ignores it): the most updates in one
+    OrderUpdateBatch. 0: the connector's default (256); more than 4096 is
+    INVALID_ARGUMENT. A batch holds fewer when fewer are pending, and stops growing at
+    about 1 MiB, far below gRPC's 4 MiB default receive limit.
+    """
     def __init__(
         self,
         *,
         symbol: _builtins.str = ...,
         client_order_id_prefix: _builtins.str = ...,
+        max_batch: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_order_id_prefix", b"client_order_id_prefix", "symbol", b"symbol"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_order_id_prefix", b"client_order_id_prefix", "max_batch", b"max_batch", "symbol", b"symbol"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -589,6 +597,28 @@ class OrderUpdate(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___OrderUpdate: _TypeAlias = OrderUpdate  # noqa: Y015
+
+@_typing.final
+class OrderUpdateBatch(_message.Message):
+    """What SubscribeOrderBatches streams: updates in stream order (sequence n, n+1, ...)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UPDATES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def updates(self) -> _containers.RepeatedCompositeFieldContainer[Global___OrderUpdate]: ...
+    def __init__(
+        self,
+        *,
+        updates: _abc.Iterable[Global___OrderUpdate] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["updates", b"updates"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OrderUpdateBatch: _TypeAlias = OrderUpdateBatch  # noqa: Y015
 
 @_typing.final
 class PriceUpdate(_message.Message):

@@ -105,6 +105,11 @@ class ExchangeConnectorStub:
                 request_serializer=gridops_dot_v1_dot_connector__pb2.SubscribeOrdersRequest.SerializeToString,
                 response_deserializer=gridops_dot_v1_dot_connector__pb2.OrderUpdate.FromString,
                 _registered_method=True)
+        self.SubscribeOrderBatches = channel.unary_stream(
+                '/gridops.v1.ExchangeConnector/SubscribeOrderBatches',
+                request_serializer=gridops_dot_v1_dot_connector__pb2.SubscribeOrdersRequest.SerializeToString,
+                response_deserializer=gridops_dot_v1_dot_connector__pb2.OrderUpdateBatch.FromString,
+                _registered_method=True)
         self.SubscribePrices = channel.unary_stream(
                 '/gridops.v1.ExchangeConnector/SubscribePrices',
                 request_serializer=gridops_dot_v1_dot_connector__pb2.SubscribePricesRequest.SerializeToString,
@@ -201,6 +206,20 @@ class ExchangeConnectorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubscribeOrderBatches(self, request, context):
+        """The same order stream as SubscribeOrders, but one stream message may carry several
+        updates: when this subscriber has a backlog, the connector sends what is pending (up
+        to max_batch) as one OrderUpdateBatch. Each gRPC message costs the server far more
+        than the update inside it, so batching is what lets one connector feed many
+        subscribers under load. With no backlog a batch holds one update, sent as soon as it
+        happens, so latency is that of SubscribeOrders. Every update keeps its own session_id
+        and sequence; sequences run on across batches (1, 2, 3, ... per stream) with the
+        same gap, resync and RESOURCE_EXHAUSTED rules as SubscribeOrders.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SubscribePrices(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -279,6 +298,11 @@ def add_ExchangeConnectorServicer_to_server(servicer, server):
                     servicer.SubscribeOrders,
                     request_deserializer=gridops_dot_v1_dot_connector__pb2.SubscribeOrdersRequest.FromString,
                     response_serializer=gridops_dot_v1_dot_connector__pb2.OrderUpdate.SerializeToString,
+            ),
+            'SubscribeOrderBatches': grpc.unary_stream_rpc_method_handler(
+                    servicer.SubscribeOrderBatches,
+                    request_deserializer=gridops_dot_v1_dot_connector__pb2.SubscribeOrdersRequest.FromString,
+                    response_serializer=gridops_dot_v1_dot_connector__pb2.OrderUpdateBatch.SerializeToString,
             ),
             'SubscribePrices': grpc.unary_stream_rpc_method_handler(
                     servicer.SubscribePrices,
@@ -664,6 +688,33 @@ class ExchangeConnector:
             '/gridops.v1.ExchangeConnector/SubscribeOrders',
             gridops_dot_v1_dot_connector__pb2.SubscribeOrdersRequest.SerializeToString,
             gridops_dot_v1_dot_connector__pb2.OrderUpdate.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubscribeOrderBatches(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/gridops.v1.ExchangeConnector/SubscribeOrderBatches',
+            gridops_dot_v1_dot_connector__pb2.SubscribeOrdersRequest.SerializeToString,
+            gridops_dot_v1_dot_connector__pb2.OrderUpdateBatch.FromString,
             options,
             channel_credentials,
             insecure,

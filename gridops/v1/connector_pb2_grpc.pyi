@@ -57,6 +57,16 @@ class ExchangeConnectorStub:
     SubscribeAccount: _grpc.UnaryStreamMultiCallable[_connector_pb2.SubscribeAccountRequest, _connector_pb2.AccountUpdate]
     SubscribePositions: _grpc.UnaryStreamMultiCallable[_connector_pb2.SubscribePositionsRequest, _connector_pb2.PositionUpdate]
     SubscribeOrders: _grpc.UnaryStreamMultiCallable[_connector_pb2.SubscribeOrdersRequest, _connector_pb2.OrderUpdate]
+    SubscribeOrderBatches: _grpc.UnaryStreamMultiCallable[_connector_pb2.SubscribeOrdersRequest, _connector_pb2.OrderUpdateBatch]
+    """The same order stream as SubscribeOrders, but one stream message may carry several
+    updates: when this subscriber has a backlog, the connector sends what is pending (up
+    to max_batch) as one OrderUpdateBatch. Each gRPC message costs the server far more
+    than the update inside it, so batching is what lets one connector feed many
+    subscribers under load. With no backlog a batch holds one update, sent as soon as it
+    happens, so latency is that of SubscribeOrders. Every update keeps its own session_id
+    and sequence; sequences run on across batches (1, 2, 3, ... per stream) with the
+    same gap, resync and RESOURCE_EXHAUSTED rules as SubscribeOrders.
+    """
     SubscribePrices: _grpc.UnaryStreamMultiCallable[_connector_pb2.SubscribePricesRequest, _connector_pb2.PriceUpdate]
 
 @_typing.type_check_only
@@ -78,6 +88,16 @@ class ExchangeConnectorAsyncStub(ExchangeConnectorStub):
     SubscribeAccount: _aio.UnaryStreamMultiCallable[_connector_pb2.SubscribeAccountRequest, _connector_pb2.AccountUpdate]  # type: ignore[assignment]
     SubscribePositions: _aio.UnaryStreamMultiCallable[_connector_pb2.SubscribePositionsRequest, _connector_pb2.PositionUpdate]  # type: ignore[assignment]
     SubscribeOrders: _aio.UnaryStreamMultiCallable[_connector_pb2.SubscribeOrdersRequest, _connector_pb2.OrderUpdate]  # type: ignore[assignment]
+    SubscribeOrderBatches: _aio.UnaryStreamMultiCallable[_connector_pb2.SubscribeOrdersRequest, _connector_pb2.OrderUpdateBatch]  # type: ignore[assignment]
+    """The same order stream as SubscribeOrders, but one stream message may carry several
+    updates: when this subscriber has a backlog, the connector sends what is pending (up
+    to max_batch) as one OrderUpdateBatch. Each gRPC message costs the server far more
+    than the update inside it, so batching is what lets one connector feed many
+    subscribers under load. With no backlog a batch holds one update, sent as soon as it
+    happens, so latency is that of SubscribeOrders. Every update keeps its own session_id
+    and sequence; sequences run on across batches (1, 2, 3, ... per stream) with the
+    same gap, resync and RESOURCE_EXHAUSTED rules as SubscribeOrders.
+    """
     SubscribePrices: _aio.UnaryStreamMultiCallable[_connector_pb2.SubscribePricesRequest, _connector_pb2.PriceUpdate]  # type: ignore[assignment]
 
 class ExchangeConnectorServicer(metaclass=_abc_1.ABCMeta):
@@ -180,6 +200,22 @@ class ExchangeConnectorServicer(metaclass=_abc_1.ABCMeta):
         request: _connector_pb2.SubscribeOrdersRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_connector_pb2.OrderUpdate], _abc.AsyncIterator[_connector_pb2.OrderUpdate]]: ...
+
+    @_abc_1.abstractmethod
+    def SubscribeOrderBatches(
+        self,
+        request: _connector_pb2.SubscribeOrdersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_connector_pb2.OrderUpdateBatch], _abc.AsyncIterator[_connector_pb2.OrderUpdateBatch]]:
+        """The same order stream as SubscribeOrders, but one stream message may carry several
+        updates: when this subscriber has a backlog, the connector sends what is pending (up
+        to max_batch) as one OrderUpdateBatch. Each gRPC message costs the server far more
+        than the update inside it, so batching is what lets one connector feed many
+        subscribers under load. With no backlog a batch holds one update, sent as soon as it
+        happens, so latency is that of SubscribeOrders. Every update keeps its own session_id
+        and sequence; sequences run on across batches (1, 2, 3, ... per stream) with the
+        same gap, resync and RESOURCE_EXHAUSTED rules as SubscribeOrders.
+        """
 
     @_abc_1.abstractmethod
     def SubscribePrices(

@@ -15,6 +15,8 @@ LATENCY_BUCKETS = (
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 )  # fmt: skip
 
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+
 
 class _StateCollector(Collector):
     """Reads live state at scrape time instead of mirroring it into gauges."""
@@ -66,8 +68,17 @@ class ConnectorMetrics:
         self.registry.register(_StateCollector(adapter, hub))
         self.messages_sent = Counter(
             "gridops_connector_messages_sent",
-            "Stream messages sent to subscribers.",
+            "Stream updates sent to subscribers (each update inside a batch counts).",
             ["stream"],
+            registry=self.registry,
+        )
+        # _count is batches sent (gRPC messages), _sum the updates in them: the mean
+        # batch size says how far batching is carrying a backlog.
+        self.batch_size = Histogram(
+            "gridops_connector_batch_size",
+            "Updates per message on batched streams (SubscribeOrderBatches).",
+            ["stream"],
+            buckets=BATCH_BUCKETS,
             registry=self.registry,
         )
         self.rpc_duration = Histogram(

@@ -15,6 +15,7 @@ from datetime import datetime
 import grpc
 
 from gridops import __version__
+from gridops.errors import InvalidArgument
 from gridops.v1 import connector_pb2 as cpb
 from gridops.v1 import types_pb2 as pb
 from gridops.wire import (
@@ -29,7 +30,7 @@ from gridops.wire import (
 
 from . import validate
 from .adapter import ExchangeAdapter
-from .fanout import Broadcast, Hub, Subscriber, Topic, match_all
+from .fanout import DEFAULT_MAX_BATCH, MAX_BATCH, Broadcast, Hub, Subscriber, Topic, match_all
 from .metrics import ConnectorMetrics
 from .upstream import Upstream
 
@@ -176,16 +177,34 @@ class ConnectorService:
     async def SubscribeOrders(
         self, request: cpb.SubscribeOrdersRequest, context: Context
     ) -> AsyncIterator[bytes]:
-        symbol = validate.optional_symbol(request.symbol, self.adapter.symbols())
-        prefix = validate.prefix(request.client_order_id_prefix) or ""
-
-        def accepts(item: Broadcast) -> bool:
-            return (symbol is None or item.symbol == symbol) and item.client_order_id.startswith(
-                prefix
-            )
-
+        accepts = self._order_filter(request)
         async for message in self._stream(Topic.ORDERS, accepts, context, None):
             yield message
+
+    async def SubscribeOrderBatches(
+        self, request: cpb.SubscribeOrdersRequest, context: Context
+    ) -> AsyncIterator[bytes]:
+        """SubscribeOrders with what a subscriber has pending sent as one message.
+
+        The same registration steps as `_stream` (no snapshot), written out here rather
+        than shared through another async-generator layer: each layer costs a few
+        microseconds per message on the path this RPC exists to make cheap.
+        """
+        accepts = self._order_filter(request)
+        limit = _max_batch(request.max_batch)
+        await self.upstream.wait_connected(self.upstream_wait)
+        subscriber = self.hub.subscribe(Topic.ORDERS, accepts)
+        sent = self.metrics.messages_sent.labels(Topic.ORDERS.value)
+        batch_size = self.metrics.batch_size.labels(Topic.ORDERS.value)
+        try:
+            await context.send_initial_metadata(self._session_metadata)
+            while True:
+                frame, count = await subscriber.next_batch(limit)
+                sent.inc(count)
+                batch_size.observe(count)
+                yield frame
+        finally:
+            self.hub.unsubscribe(subscriber)
 
     async def SubscribePrices(
         self, request: cpb.SubscribePricesRequest, context: Context
@@ -209,6 +228,17 @@ class ConnectorService:
 
         async for message in self._stream(Topic.PRICES, accepts, context, snapshot):
             yield message
+
+    def _order_filter(self, request: cpb.SubscribeOrdersRequest) -> Callable[[Broadcast], bool]:
+        symbol = validate.optional_symbol(request.symbol, self.adapter.symbols())
+        prefix = validate.prefix(request.client_order_id_prefix) or ""
+
+        def accepts(item: Broadcast) -> bool:
+            return (symbol is None or item.symbol == symbol) and item.client_order_id.startswith(
+                prefix
+            )
+
+        return accepts
 
     async def _stream(
         self,
@@ -238,3 +268,9 @@ class ConnectorService:
                 yield message
         finally:
             self.hub.unsubscribe(subscriber)
+
+
+def _max_batch(value: int) -> int:
+    if value > MAX_BATCH:
+        raise InvalidArgument(f"max_batch: {value} is more than {MAX_BATCH} (0: the default)")
+    return value or DEFAULT_MAX_BATCH

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from google.protobuf.wrappers_pb2 import BytesValue
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gridops import errors
 from gridops.connector.fanout import (
     COALESCED,
+    MAX_BATCH_BYTES,
     Broadcast,
     Hub,
     Subscriber,
     Topic,
+    batch_item_header,
     encode_sequence,
     match_all,
 )
@@ -426,3 +429,165 @@ async def test_end_topic_ends_only_that_topic() -> None:
     again = hub.subscribe(Topic.ORDERS)
     hub.publish(order_event("b"))
     assert parse_order(await take(again)).order.client_order_id == "b"
+
+
+# ---- batches (SubscribeOrderBatches) -----------------------------------------------
+
+
+def with_sequence(body: bytes, sequence: int) -> cpb.OrderUpdate:
+    expected = cpb.OrderUpdate.FromString(body)
+    expected.sequence = sequence
+    return expected
+
+
+async def take_batch(subscriber: Subscriber, limit: int) -> tuple[bytes, int]:
+    """next_batch() where it must not block: fail the test instead of hanging."""
+    return await asyncio.wait_for(subscriber.next_batch(limit), 1)
+
+
+@pytest.mark.parametrize("length", [1, 127, 128, 300, 16_383, 16_384, 2**21 + 5])
+def test_batch_item_header_is_what_protobuf_writes_before_field_1(length: int) -> None:
+    # BytesValue is `bytes value = 1`: the same tag and length prefix as one
+    # `repeated OrderUpdate updates = 1` element of that size.
+    body = b"\x01" * length
+    assert batch_item_header(length) + body == BytesValue(value=body).SerializeToString()
+
+
+@given(st.lists(order_bodies, min_size=1, max_size=30), st.integers(0, 2**40))
+def test_a_batch_is_byte_for_byte_what_protobuf_serializes(
+    messages: list[cpb.OrderUpdate], start: int
+) -> None:
+    sub = Subscriber(Topic.ORDERS, match_all, max_pending=100)
+    sub._sequence = start  # sequences past the one- and two-byte varint fast paths too
+    bodies = [m.SerializeToString() for m in messages]
+    for body in bodies:
+        sub.offer(Broadcast(Topic.ORDERS, body))
+    frame, count = asyncio.run(take_batch(sub, 1000))
+    assert count == len(bodies)
+    expected = [with_sequence(b, start + i + 1) for i, b in enumerate(bodies)]
+    parsed = cpb.OrderUpdateBatch.FromString(frame)
+    assert list(parsed.updates) == expected
+    # Built without re-serializing, yet identical to serializing the whole batch.
+    assert frame == cpb.OrderUpdateBatch(updates=expected).SerializeToString()
+
+
+async def test_next_batch_takes_everything_pending_up_to_the_limit() -> None:
+    sub = Subscriber(Topic.ORDERS, match_all, max_pending=100)
+    for i in range(10):
+        sub.offer(order_event(f"c{i}"))
+    sizes: list[int] = []
+    updates: list[cpb.OrderUpdate] = []
+    while sub.backlog:
+        frame, count = await take_batch(sub, 3)
+        batch = cpb.OrderUpdateBatch.FromString(frame)
+        assert len(batch.updates) == count
+        sizes.append(count)
+        updates.extend(batch.updates)
+    assert sizes == [3, 3, 3, 1]
+    # One sequence counter per stream: it runs on across batches.
+    assert [u.sequence for u in updates] == list(range(1, 11))
+    assert [u.order.client_order_id for u in updates] == [f"c{i}" for i in range(10)]
+    assert {u.session_id for u in updates} == {"session-1"}
+
+
+async def test_without_a_backlog_a_batch_is_one_update_sent_at_once() -> None:
+    sub = Subscriber(Topic.ORDERS, match_all, max_pending=100)
+    task = asyncio.create_task(sub.next_batch(256))
+    done, _ = await asyncio.wait({task}, timeout=0)
+    assert not done  # nothing pending: it waits
+    sub.offer(order_event("a"))
+    frame, count = await asyncio.wait_for(task, 1)
+    assert count == 1
+    (only,) = cpb.OrderUpdateBatch.FromString(frame).updates
+    assert (only.order.client_order_id, only.sequence) == ("a", 1)
+
+
+async def test_a_batch_stops_growing_at_the_byte_cap() -> None:
+    sub = Subscriber(Topic.ORDERS, match_all, max_pending=100)
+    big = cpb.OrderUpdate(order=pb.Order(client_order_id="x" * (MAX_BATCH_BYTES // 3)))
+    body = big.SerializeToString()
+    for _ in range(8):
+        sub.offer(Broadcast(Topic.ORDERS, body))
+    counts = []
+    while sub.backlog:
+        frame, count = await take_batch(sub, 4096)
+        counts.append(count)
+        # At most the cap plus the update that crossed it.
+        assert len(frame) < MAX_BATCH_BYTES + len(body) + 16
+    assert counts == [3, 3, 2]
+    # A single update larger than the cap still goes, alone.
+    huge = cpb.OrderUpdate(order=pb.Order(client_order_id="y" * MAX_BATCH_BYTES))
+    sub.offer(Broadcast(Topic.ORDERS, huge.SerializeToString()))
+    sub.offer(order_event("after"))
+    frame, count = await take_batch(sub, 4096)
+    assert count == 1
+    assert cpb.OrderUpdateBatch.FromString(frame).updates[0].sequence == 9
+
+
+async def test_next_and_next_batch_share_the_sequence() -> None:
+    sub = Subscriber(Topic.ORDERS, match_all, max_pending=100)
+    for i in range(4):
+        sub.offer(order_event(f"c{i}"))
+    assert parse_order(await take(sub)).sequence == 1
+    frame, _ = await take_batch(sub, 2)
+    assert [u.sequence for u in cpb.OrderUpdateBatch.FromString(frame).updates] == [2, 3]
+    assert parse_order(await take(sub)).sequence == 4
+
+
+async def test_next_batch_after_overflow_raises_resource_exhausted() -> None:
+    sub = Subscriber(Topic.ORDERS, match_all, max_pending=2)
+    sub.offer(order_event("a"))
+    sub.offer(order_event("b"))
+    sub.offer(order_event("c"))  # one too many: ended, its backlog dropped
+    assert sub.overflowed
+    with pytest.raises(errors.ResourceExhausted, match="resubscribe"):
+        await take_batch(sub, 256)
+
+
+async def test_overflow_counts_what_is_pending_not_what_was_batched() -> None:
+    sub = Subscriber(Topic.ORDERS, match_all, max_pending=3)
+    for i in range(3):
+        sub.offer(order_event(f"c{i}"))
+    _, count = await take_batch(sub, 256)
+    assert count == 3
+    for i in range(3):
+        sub.offer(order_event(f"d{i}"))  # room again: the batch emptied the backlog
+    assert not sub.overflowed
+    sub.offer(order_event("d3"))
+    assert sub.overflowed
+
+
+async def test_close_drains_pending_in_batches_then_raises() -> None:
+    sub = Subscriber(Topic.ORDERS, match_all, max_pending=10)
+    for i in range(5):
+        sub.offer(order_event(f"c{i}"))
+    error = errors.Unavailable("upstream lost")
+    sub.close(error)
+    first, _ = await take_batch(sub, 3)
+    second, _ = await take_batch(sub, 3)
+    got = [*cpb.OrderUpdateBatch.FromString(first).updates]
+    got += cpb.OrderUpdateBatch.FromString(second).updates
+    assert [u.order.client_order_id for u in got] == [f"c{i}" for i in range(5)]
+    with pytest.raises(errors.Unavailable) as info:
+        await take_batch(sub, 3)
+    assert info.value is error
+
+
+async def test_next_batch_waits_then_raises_when_closed() -> None:
+    sub = Subscriber(Topic.ORDERS, match_all, max_pending=10)
+    task = asyncio.create_task(sub.next_batch(10))
+    done, _ = await asyncio.wait({task}, timeout=0)
+    assert not done
+    sub.close(errors.Unavailable("gone"))
+    with pytest.raises(errors.Unavailable, match="gone"):
+        await asyncio.wait_for(task, 1)
+
+
+async def test_batches_are_for_strict_streams_and_hold_at_least_one() -> None:
+    with pytest.raises(TypeError, match="coalesced"):
+        await take_batch(Subscriber(Topic.PRICES, match_all, 10), 10)
+    sub = Subscriber(Topic.ORDERS, match_all, 10)
+    sub.offer(order_event("a"))
+    with pytest.raises(ValueError, match="at least one"):
+        await take_batch(sub, 0)
+    assert sub.backlog == 1
