@@ -42,7 +42,12 @@ async def test_unary(tmp_path: Path) -> None:
 
 async def test_fanout(tmp_path: Path) -> None:
     result = await _smoke(fanout.run({1: 50, 10: 20, 100: 5}), tmp_path)
-    assert all(case["lost"] == 0 for case in result.details["cases"])
+    details = result.details
+    for case in (*details["cases"], *details["unbatched"], details["connector_client"]):
+        assert case["lost"] == 0, case
+    assert all(case["sequence_gaps"] == 0 for case in details["cases"] + details["unbatched"])
+    assert all(case["mean_batch"] == 1 for case in details["unbatched"])
+    assert result.value("100 sub: total updates/s") > 0
 
 
 async def test_load(tmp_path: Path) -> None:
