@@ -75,18 +75,23 @@ def fanout(result: Result | None, out: Path) -> Path | None:
         return None
     plt = _pyplot()
     s = result.samples
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    ax.plot(s["subscribers"], s["total_per_second"], "o-", label="connector: total")
-    ax.plot(s["subscribers"], s["per_subscriber_per_second"], "s--", label="connector: each")
-    ax.plot(s["subscribers"], s["bare_total_per_second"], "^:", label="bare grpc.aio: total")
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    x = s["subscribers"]
+    ax.plot(x, s["total_per_second"], "o-", label="batched: updates, total")
+    ax.plot(x, s["per_subscriber_per_second"], "s--", label="batched: updates, each")
+    if "frames_per_second" in s:
+        ax.plot(x, s["frames_per_second"], "d-.", label="batched: gRPC messages, total")
+    if "unbatched_total_per_second" in s:
+        ax.plot(x, s["unbatched_total_per_second"], "v-", label="unbatched: total")
+    ax.plot(x, s["bare_total_per_second"], "^:", label="bare grpc.aio stream: total")
     ax.axhline(50_000, color="red", linestyle=":", label="target at 100 (total)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("subscribers")
-    ax.set_ylabel("messages delivered / s")
+    ax.set_ylabel("delivered / s")
     ax.set_title("Order-stream fan-out (loopback, server in its own process)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
     fig.tight_layout()
     path = out / "fanout.png"
     fig.savefig(path, dpi=110)
