@@ -65,35 +65,14 @@ class _Subscriber:
         request = cpb.SubscribeOrdersRequest(
             symbol=BLAST_SYMBOL, client_order_id_prefix=BLAST_PREFIX
         )
-        if self.batched:
-            await self._run_batched(request)
-        else:
-            await self._run_unbatched(request)
-
-    async def _run_unbatched(self, request: cpb.SubscribeOrdersRequest) -> None:
-        call = self.stub.SubscribeOrders(request)
+        rpc = self.stub.SubscribeOrderBatches if self.batched else self.stub.SubscribeOrders
+        call: Any = rpc(request)
         # Initial metadata = registered with the hub: nothing published after is missed.
         await call.initial_metadata()
         self.ready.set()
         expected = 1
         async for message in call:
-            if message.sequence != expected:
-                self.gaps += message.sequence - expected
-            expected = message.sequence + 1
-            self.received += 1
-            self.frames += 1
-            if message.order.client_order_id == END_ORDER_ID:
-                self.done_at = time.perf_counter()
-                call.cancel()
-                return
-
-    async def _run_batched(self, request: cpb.SubscribeOrdersRequest) -> None:
-        call = self.stub.SubscribeOrderBatches(request)
-        await call.initial_metadata()
-        self.ready.set()
-        expected = 1
-        async for batch in call:
-            updates = batch.updates
+            updates = message.updates if self.batched else (message,)
             for update in updates:
                 if update.sequence != expected:
                     self.gaps += update.sequence - expected

@@ -185,12 +185,7 @@ class Subscriber:
         if not isinstance(pending, deque):
             # Snapshot streams coalesce instead: their backlog is one value per symbol.
             raise TypeError(f"the {self.topic} stream is coalesced, not batched")
-        while not pending:
-            if self._closed:
-                assert self._error is not None
-                raise self._error
-            self._ready.clear()
-            await self._ready.wait()
+        await self._wait_for_pending()
         parts: list[bytes] = []
         append = parts.append
         sequence = self._sequence
@@ -199,9 +194,9 @@ class Subscriber:
         while pending and count < limit and size < MAX_BATCH_BYTES:
             body = pending.popleft()
             sequence += 1
-            stamp = _tagged_varint(_SEQUENCE_TAG, sequence)
+            stamp = encode_sequence(sequence)
             length = len(body) + len(stamp)
-            append(_tagged_varint(_BATCH_ITEM_TAG, length))
+            append(batch_item_header(length))
             append(body)
             append(stamp)
             size += length
@@ -211,13 +206,16 @@ class Subscriber:
 
     async def next(self) -> bytes:
         """The next message for this subscriber; raises the close error when ended."""
-        while True:
-            if self._pending:
-                if isinstance(self._pending, OrderedDict):
-                    _, body = self._pending.popitem(last=False)
-                else:
-                    body = self._pending.popleft()
-                return self.stamp(body)
+        await self._wait_for_pending()
+        if isinstance(self._pending, OrderedDict):
+            _, body = self._pending.popitem(last=False)
+        else:
+            body = self._pending.popleft()
+        return self.stamp(body)
+
+    async def _wait_for_pending(self) -> None:
+        """Until something is pending; raises the close error once ended and drained."""
+        while not self._pending:
             if self._closed:
                 assert self._error is not None
                 raise self._error

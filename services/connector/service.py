@@ -15,7 +15,6 @@ from datetime import datetime
 import grpc
 
 from gridops import __version__
-from gridops.errors import InvalidArgument
 from gridops.v1 import connector_pb2 as cpb
 from gridops.v1 import types_pb2 as pb
 from gridops.wire import (
@@ -191,7 +190,7 @@ class ConnectorService:
         microseconds per message on the path this RPC exists to make cheap.
         """
         accepts = self._order_filter(request)
-        limit = _max_batch(request.max_batch)
+        limit = validate.max_batch(request.max_batch, MAX_BATCH) or DEFAULT_MAX_BATCH
         await self.upstream.wait_connected(self.upstream_wait)
         subscriber = self.hub.subscribe(Topic.ORDERS, accepts)
         sent = self.metrics.messages_sent.labels(Topic.ORDERS.value)
@@ -268,9 +267,3 @@ class ConnectorService:
                 yield message
         finally:
             self.hub.unsubscribe(subscriber)
-
-
-def _max_batch(value: int) -> int:
-    if value > MAX_BATCH:
-        raise InvalidArgument(f"max_batch: {value} is more than {MAX_BATCH} (0: the default)")
-    return value or DEFAULT_MAX_BATCH

@@ -100,3 +100,10 @@ def balances(items: Collection[pb.Balance]) -> dict[str, str]:
             raise InvalidArgument(f"balances[{index}].asset: {item.asset} listed twice")
         out[item.asset] = item.free
     return out
+
+
+def max_batch(value: int, most: int) -> int:
+    """`max_batch` as asked (0: the connector's default), if at most `most`."""
+    if value > most:
+        raise InvalidArgument(f"max_batch: {value} is more than {most} (0: the default)")
+    return value
