@@ -29,7 +29,6 @@ from typing import Any, cast
 
 from gridops.client import ConnectorClient
 from gridops.market_maker.backend import Loaded
-from gridops.market_maker.config import StrategyConfig
 from gridops.market_maker.domain.book import GridBook
 from gridops.market_maker.domain.grid import GridSpec
 from gridops.market_maker.domain.risk import RiskMonitor
@@ -37,6 +36,7 @@ from gridops.market_maker.domain.risk_state import RiskState
 from gridops.market_maker.domain.slots import PlaceAction
 from gridops.market_maker.engine import Engine
 from gridops.models import Fill, Order, OrderStatus, OrderType
+from gridops.spec import StrategyConfig
 
 from .fake_exchange import SYMBOL_INFO, FakeExchange
 from .report import Result

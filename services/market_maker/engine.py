@@ -28,10 +28,10 @@ from gridops.client import (
     Update,
 )
 from gridops.models import Ticker
+from gridops.spec import StrategyConfig
 
 from .actions import Executor
 from .backend import Backend
-from .config import StrategyConfig
 from .crash import CrashPoints
 from .domain.book import GridBook
 from .domain.grid import PriceBand

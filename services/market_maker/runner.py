@@ -11,9 +11,9 @@ from pathlib import Path
 from aiohttp import web
 
 from gridops.client import ConnectorClient
+from gridops.spec import StrategyConfig
 
 from .backend import Backend, DurableBackend, SimpleBackend
-from .config import StrategyConfig
 from .engine import Engine
 from .http import create_app
 

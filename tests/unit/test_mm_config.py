@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gridops.market_maker.config import ConfigError, StrategyConfig, StrategySpec, load_config
+from gridops.market_maker.config import ConfigError, load_config
+from gridops.spec import StrategyConfig, StrategySpec
 
 BRIEF_EXAMPLE = """
 name: btc-grid

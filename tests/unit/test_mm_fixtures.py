@@ -7,12 +7,12 @@ from decimal import Decimal as D
 from itertools import count
 from typing import Any
 
-from gridops.market_maker.config import GridSettings
 from gridops.market_maker.domain.book import GridBook
 from gridops.market_maker.domain.grid import GridSpec
 from gridops.market_maker.domain.ids import client_order_id
 from gridops.market_maker.domain.slots import Direction
 from gridops.models import Fill, Order, OrderStatus, OrderType, Side, SymbolInfo
+from gridops.spec import GridSettings
 
 PREFIX = "t1"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

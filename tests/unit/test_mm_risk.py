@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 from typing import Any
 
-from gridops.market_maker.config import RiskSettings
 from gridops.market_maker.domain.risk import RiskMonitor
 from gridops.market_maker.domain.risk_state import RiskState
 from gridops.market_maker.domain.slots import Direction
+from gridops.spec import RiskSettings
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 

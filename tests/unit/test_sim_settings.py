@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from gridops.connector.sim.settings import SimSettings, SimSettingsError, load_sim_settings
+from gridops.connector.sim.settings import (
+    SimSettings,
+    SimSettingsError,
+    create_market,
+    load_sim_settings,
+)
 
 
 def test_defaults() -> None:
@@ -61,7 +66,7 @@ partialFillProbability: 0.25
     assert settings.balances == {"USDT": D("2500.75")}
     assert (settings.seed, settings.tick_interval) == (9, 0)
     assert settings.maker_fee == D("0.0002")
-    market = settings.create_market()
+    market = create_market(settings)
     assert market.symbols() == ["SOL/USDT"]
     assert market.config.partial_fill_probability == 0.25
 

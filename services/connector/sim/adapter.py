@@ -38,7 +38,7 @@ from gridops.models import (
 
 from .market import SimMarket
 from .results import Outcome
-from .settings import SimSettings
+from .settings import SimSettings, create_market
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -130,7 +130,7 @@ class SimAdapter(ExchangeAdapter):
         if market is None and state_path is not None and state_path.exists():
             market = SimMarket.restore(json.loads(state_path.read_text()))
             log.info("sim exchange restored from %s", state_path)
-        self.market = market or self.settings.create_market()
+        self.market = market or create_market(self.settings)
         self._streams: set[_Stream] = set()
         self._connects_total = 0
         self._faults: list[_Fault] = []
