@@ -144,7 +144,10 @@ class GetOpenOrdersRequest(_message.Message):
     symbol: _builtins.str
     """Empty: every symbol."""
     client_order_id_prefix: _builtins.str
-    """Empty: every order."""
+    """Empty: every order. Else one strategy's orders exactly: ids
+    `<prefix>-<level>-<B|S>-<n>` with that very prefix ("btc" never selects
+    "btc-2-5-B-1"); a trailing "-" is ignored.
+    """
     def __init__(
         self,
         *,
@@ -294,7 +297,10 @@ class CancelAllOrdersRequest(_message.Message):
     symbol: _builtins.str
     """Empty: every symbol."""
     client_order_id_prefix: _builtins.str
-    """Empty: every order."""
+    """Empty: every order. Else one strategy's orders exactly: ids
+    `<prefix>-<level>-<B|S>-<n>` with that very prefix ("btc" never selects
+    "btc-2-5-B-1"); a trailing "-" is ignored.
+    """
     def __init__(
         self,
         *,
@@ -378,7 +384,10 @@ class GetFillsRequest(_message.Message):
     symbol: _builtins.str
     """Empty: every symbol."""
     client_order_id_prefix: _builtins.str
-    """Empty: every order."""
+    """Empty: every order. Else one strategy's orders exactly: ids
+    `<prefix>-<level>-<B|S>-<n>` with that very prefix ("btc" never selects
+    "btc-2-5-B-1"); a trailing "-" is ignored.
+    """
     limit: _builtins.int
     """0: no limit."""
     @_builtins.property
@@ -466,7 +475,10 @@ class SubscribeOrdersRequest(_message.Message):
     symbol: _builtins.str
     """Empty: every symbol."""
     client_order_id_prefix: _builtins.str
-    """Empty: every order."""
+    """Empty: every order. Else one strategy's orders exactly: ids
+    `<prefix>-<level>-<B|S>-<n>` with that very prefix ("btc" never selects
+    "btc-2-5-B-1"); a trailing "-" is ignored.
+    """
     max_batch: _builtins.int
     """SubscribeOrderBatches only (SubscribeOrders ignores it): the most updates in one
     OrderUpdateBatch. 0: the connector's default (256); more than 4096 is

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import grpc
 
-from gridops import __version__
+from gridops import __version__, order_ids
 from gridops.v1 import connector_pb2 as cpb
 from gridops.v1 import types_pb2 as pb
 from gridops.wire import (
@@ -230,11 +230,11 @@ class ConnectorService:
 
     def _order_filter(self, request: cpb.SubscribeOrdersRequest) -> Callable[[Broadcast], bool]:
         symbol = validate.optional_symbol(request.symbol, self.adapter.symbols())
-        prefix = validate.prefix(request.client_order_id_prefix) or ""
+        prefix = validate.prefix(request.client_order_id_prefix)
 
         def accepts(item: Broadcast) -> bool:
-            return (symbol is None or item.symbol == symbol) and item.client_order_id.startswith(
-                prefix
+            return (symbol is None or item.symbol == symbol) and order_ids.matches(
+                prefix, item.client_order_id
             )
 
         return accepts

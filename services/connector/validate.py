@@ -8,6 +8,7 @@ from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from gridops import order_ids
 from gridops.decimals import require_decimal
 from gridops.errors import InvalidArgument
 from gridops.models import OrderRequest
@@ -17,7 +18,6 @@ from gridops.wire import SIDE_FROM_PB, TYPE_FROM_PB, from_ts
 
 # Exchanges accept short ids of safe characters; binance allows 36, others up to 64.
 CLIENT_ORDER_ID = re.compile(r"[A-Za-z0-9._:/-]{1,64}")
-PREFIX = re.compile(r"[A-Za-z0-9._:/-]{0,64}")
 
 
 def symbol(value: str, known: Collection[str], field: str = "symbol") -> str:
@@ -43,11 +43,18 @@ def client_order_id(value: str, field: str = "client_order_id") -> str:
 
 
 def prefix(value: str) -> str | None:
-    if not PREFIX.fullmatch(value):
+    """A strategy's id prefix, without the trailing "-" older clients send; None: no filter.
+
+    It selects that strategy's ids exactly (gridops.order_ids.matches): "btc" selects
+    btc-5-B-1, never btc-2-5-B-1.
+    """
+    if not order_ids.is_valid_prefix(value):
         raise InvalidArgument(
-            f"client_order_id_prefix: {value!r} must be up to 64 letters, digits or ._:/-"
+            f"client_order_id_prefix: {value!r} must be up to {order_ids.MAX_PREFIX} letters, "
+            "digits or ._:/ in fields joined by single dashes (a strategy's prefix, e.g. "
+            "btc-grid; one trailing dash is ignored)"
         )
-    return value or None
+    return order_ids.normalize_prefix(value) or None
 
 
 def order_id(value: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
-from gridops import errors
+from gridops import errors, order_ids
 
 from . import views
 from .broadcast import Broadcaster
@@ -23,7 +22,6 @@ STATIC = Path(__file__).parent / "static"
 STATE: web.AppKey[LiveState] = web.AppKey("state")
 REGISTRY: web.AppKey[CollectorRegistry] = web.AppKey("registry")
 WS_SEND_BUFFER = 64 * 1024
-PREFIX = re.compile(r"[A-Za-z0-9._:/-]{0,64}")
 
 
 class BadRequest(Exception):
@@ -53,8 +51,11 @@ def _limit(request: web.Request, default: int, maximum: int) -> int:
 
 def _prefix(request: web.Request) -> str | None:
     prefix = request.query.get("prefix") or None
-    if prefix is not None and not PREFIX.fullmatch(prefix):
-        raise BadRequest(f"prefix: {prefix!r} must be up to 64 letters, digits or ._:/-")
+    if prefix is not None and not order_ids.is_valid_prefix(prefix):
+        raise BadRequest(
+            f"prefix: {prefix!r} must be a strategy's client order id prefix: up to "
+            f"{order_ids.MAX_PREFIX} letters, digits or ._:/ in fields joined by single dashes"
+        )
     return prefix
 
 

@@ -167,7 +167,7 @@ class Engine:
                     await task
 
     def _orders(self) -> AsyncIterator[object]:
-        return self.client.subscribe_orders(self.config.symbol, self.prefix + "-")
+        return self.client.subscribe_orders(self.config.symbol, self.prefix)
 
     def _price_stream(self) -> AsyncIterator[object]:
         return self.client.subscribe_prices([self.config.symbol])

@@ -35,11 +35,11 @@ PENDING = (SlotState.ENTRY_PENDING, SlotState.EXIT_PENDING)
 
 async def reconcile(engine: Engine) -> GridBook:
     client, config = engine.client, engine.config
-    prefix = engine.prefix + "-"
     info = await client.get_symbol_info(config.symbol)
     spec = GridSpec.create(config.grid, info)
-    open_orders = await client.get_open_orders(config.symbol, prefix)
-    fills = await client.get_fills(config.symbol, prefix=prefix)
+    # The connector's prefix filter selects exactly this strategy's ids (gridops.order_ids).
+    open_orders = await client.get_open_orders(config.symbol, engine.prefix)
+    fills = await client.get_fills(config.symbol, prefix=engine.prefix)
     if engine.backend.kind == "simple":
         return rebuild(engine.prefix, spec, fills, open_orders)
 

@@ -84,19 +84,19 @@ async def test_order_lifecycle_and_fills_since(
     client: ConnectorClient, sim: SimulatorClient
 ) -> None:
     placed = await client.place_order(
-        OrderRequest("t-life-1", "BTC/USDT", Side.BUY, Decimal("49000"), Decimal("0.002"))
+        OrderRequest("t-life-1-B-1", "BTC/USDT", Side.BUY, Decimal("49000"), Decimal("0.002"))
     )
     assert placed.order.status is OrderStatus.NEW
     assert not placed.duplicate
     assert [o.client_order_id for o in await client.get_open_orders("BTC/USDT", "t-life")] == [
-        "t-life-1"
+        "t-life-1-B-1"
     ]
-    order, fill = await sim.fill_order("t-life-1", Decimal("0.001"))
+    order, fill = await sim.fill_order("t-life-1-B-1", Decimal("0.001"))
     assert order.status is OrderStatus.PARTIALLY_FILLED
     assert fill.quantity == Decimal("0.001")
     fills = await client.get_fills("BTC/USDT", since=fill.time, prefix="t-life")
     assert [f.trade_id for f in fills] == [fill.trade_id]
-    canceled = await client.cancel_order(client_order_id="t-life-1")
+    canceled = await client.cancel_order(client_order_id="t-life-1-B-1")
     assert canceled.status is OrderStatus.CANCELED
     assert canceled.filled_quantity == Decimal("0.001")
     assert await client.get_open_orders("BTC/USDT") == []

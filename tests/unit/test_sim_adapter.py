@@ -291,7 +291,7 @@ async def test_simulator_operations() -> None:
     assert account.balance("USDT").free == D("123")
     counters = await adapter.counters()
     assert (counters.orders_accepted, counters.orders_filled, counters.fills) == (1, 1, 2)
-    fills = await adapter.get_fills(BTC, None, "a", None)
+    fills = await adapter.get_fills(BTC, None, None, None)
     assert [f.trade_id for f in fills] == ["t-1", "t-2"]
     (position,) = await adapter.get_positions(BTC)
     assert position.quantity == D("0.02")
@@ -299,16 +299,17 @@ async def test_simulator_operations() -> None:
 
 async def test_adapter_order_calls() -> None:
     adapter = still_adapter()
-    placed = await adapter.place_order(buy("g1-a"))
-    again = await adapter.place_order(buy("g1-a"))
+    placed = await adapter.place_order(buy("g1-5-B-1"))
+    again = await adapter.place_order(buy("g1-5-B-1"))
     assert again.duplicate
     assert again.order.order_id == placed.order.order_id
-    await adapter.place_order(buy("g2-a", "48000"))
-    assert (await adapter.get_order(order_id=placed.order.order_id)).client_order_id == "g1-a"
+    await adapter.place_order(buy("g1-2-5-B-1", "48000"))  # strategy "g1-2"
+    assert (await adapter.get_order(order_id=placed.order.order_id)).client_order_id == ("g1-5-B-1")
     assert len(await adapter.get_open_orders(BTC, None)) == 2
-    canceled = await adapter.cancel_all_orders(BTC, "g1-")
-    assert [o.client_order_id for o in canceled] == ["g1-a"]
-    left = await adapter.cancel_order(client_order_id="g2-a")
+    assert [o.client_order_id for o in await adapter.get_open_orders(BTC, "g1")] == ["g1-5-B-1"]
+    canceled = await adapter.cancel_all_orders(BTC, "g1")
+    assert [o.client_order_id for o in canceled] == ["g1-5-B-1"]
+    left = await adapter.cancel_order(client_order_id="g1-2-5-B-1")
     assert left.status is OrderStatus.CANCELED
     assert await adapter.get_open_orders(None, None) == []
     info = await adapter.get_symbol_info(BTC)

@@ -408,15 +408,18 @@ def test_fees_are_charged_in_the_quote_asset_at_maker_or_taker_rate(market: SimM
 def test_get_fills_filters_by_symbol_time_prefix_and_limit() -> None:
     clock = FakeClock()
     market = make_market(clock=clock)
-    for i, prefix in enumerate(["g1", "g2", "g1"]):
+    for i, prefix in enumerate(["g1", "g1-2", "g1"]):
         clock.advance(10)
-        market.place_order(buy(f"{prefix}-{i}", "49000", "0.01"))
-        market.fill_order(f"{prefix}-{i}")
+        market.place_order(buy(f"{prefix}-{i}-B-1", "49000", "0.01"))
+        market.fill_order(f"{prefix}-{i}-B-1")
     fills = market.get_fills()
     assert [f.trade_id for f in fills] == ["t-1", "t-2", "t-3"]
     assert [f.time for f in fills] == sorted(f.time for f in fills)
     assert market.get_fills(since=fills[1].time) == fills[1:]
-    assert [f.client_order_id for f in market.get_fills(prefix="g1")] == ["g1-0", "g1-2"]
+    ours = ["g1-0-B-1", "g1-2-B-1"]
+    assert [f.client_order_id for f in market.get_fills(prefix="g1")] == ours
+    assert [f.client_order_id for f in market.get_fills(prefix="g1-")] == ours
+    assert [f.client_order_id for f in market.get_fills(prefix="g1-2")] == ["g1-2-1-B-1"]
     assert market.get_fills(limit=2) == fills[:2]
     assert market.get_fills(symbol="ETH/USDT") == []
 
@@ -457,13 +460,16 @@ def test_zero_dt_leaves_the_price() -> None:
 
 
 def test_cancel_all_orders_by_prefix(market: SimMarket) -> None:
-    market.place_order(buy("g1-a", "49000", "0.01"))
-    market.place_order(buy("g1-b", "48000", "0.01"))
-    market.place_order(buy("g2-a", "47000", "0.01"))
-    canceled = market.cancel_all_orders(BTC, "g1-").value
-    assert sorted(o.client_order_id for o in canceled) == ["g1-a", "g1-b"]
-    assert [o.client_order_id for o in market.open_orders()] == ["g2-a"]
-    assert market.counters().extra["open_orders"] == 1
+    market.place_order(buy("g1-1-B-1", "49000", "0.01"))
+    market.place_order(buy("g1-m2-S-3", "48000", "0.01"))
+    market.place_order(buy("g1-2-1-B-1", "47000", "0.01"))  # strategy "g1-2"
+    market.place_order(buy("g1-manual", "46000", "0.01"))  # not a grid id
+    assert [o.client_order_id for o in market.open_orders(BTC, "g1-2")] == ["g1-2-1-B-1"]
+    canceled = market.cancel_all_orders(BTC, "g1").value
+    assert sorted(o.client_order_id for o in canceled) == ["g1-1-B-1", "g1-m2-S-3"]
+    left = sorted(o.client_order_id for o in market.open_orders())
+    assert left == ["g1-2-1-B-1", "g1-manual"]
+    assert market.counters().extra["open_orders"] == 2
 
 
 # ---- persistence ------------------------------------------------------------------

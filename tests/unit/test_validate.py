@@ -161,12 +161,21 @@ def test_empty_prefix_means_none() -> None:
     assert validate.prefix("") is None
 
 
-@pytest.mark.parametrize("good", ["grid-", "a", "x" * 64, "grid.btc_0:buy/1"])
+@pytest.mark.parametrize("good", ["a", "btc-grid", "x" * 64, "grid.btc_0:buy/1", "a-b-c"])
 def test_good_prefixes(good: str) -> None:
     assert validate.prefix(good) == good
 
 
-@pytest.mark.parametrize("bad", ["x" * 65, "has space", "ü", "a*", "grid-\nx"])
+def test_a_trailing_dash_is_dropped() -> None:
+    # Older clients send "name-"; it is the same filter as "name".
+    assert validate.prefix("btc-grid-") == "btc-grid"
+    assert validate.prefix("x" * 63 + "-") == "x" * 63
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["x" * 65, "has space", "ü", "a*", "grid-\nx", "-", "--", "-btc", "btc--", "btc--grid"],
+)
 def test_bad_prefixes(bad: str) -> None:
     with pytest.raises(InvalidArgument, match=r"^client_order_id_prefix:"):
         validate.prefix(bad)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from gridops import order_ids
 from gridops.errors import InvalidArgument, NotFound
 from gridops.models import Side
 
@@ -62,11 +63,11 @@ class OrderBook:
         self._open.pop(order.order_id, None)
 
     def open_orders(self, symbol: str | None = None, prefix: str | None = None) -> list[OrderState]:
+        """Open orders of `symbol` (None: all) whose ids are `prefix`'s (gridops.order_ids)."""
         return [
             o
             for o in self._open.values()
-            if (not symbol or o.symbol == symbol)
-            and (not prefix or o.client_order_id.startswith(prefix))
+            if (not symbol or o.symbol == symbol) and order_ids.matches(prefix, o.client_order_id)
         ]
 
     def open_count(self) -> int:

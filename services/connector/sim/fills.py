@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from gridops import order_ids
 from gridops.models import Fill, Side
 
 from .orders import OrderState
@@ -54,13 +55,16 @@ class FillLog:
         prefix: str | None = None,
         limit: int | None = None,
     ) -> list[Fill]:
-        """Fills at or after `since`, oldest first; `limit` keeps the oldest ones."""
+        """Fills at or after `since`, oldest first; `limit` keeps the oldest ones.
+
+        `prefix` keeps one strategy's fills (gridops.order_ids.matches).
+        """
         found = [
             f
             for f in self._fills
             if (not symbol or f.symbol == symbol)
             and (since is None or f.time >= since)
-            and (not prefix or f.client_order_id.startswith(prefix))
+            and order_ids.matches(prefix, f.client_order_id)
         ]
         return found[:limit] if limit else found
 
