@@ -27,6 +27,25 @@ def _config_error(error: ValidationError, source: str) -> SystemExit:
     return SystemExit(2)
 
 
+def _read_token(path: str | None, flag: str) -> str | None:
+    """The token in the file `flag` names (None without one); exit 2 if it can't be used.
+
+    The message names the file and the flag, never the token.
+    """
+    if path is None:
+        return None
+    try:
+        token = Path(path).read_text().strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        print(f"gridops: {flag} {path}: cannot read the token file: {reason}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if not token:
+        print(f"gridops: {flag} {path}: the token file is empty", file=sys.stderr)
+        raise SystemExit(2)
+    return token
+
+
 def _given(ns: argparse.Namespace, *names: str) -> dict[str, Any]:
     """Only the flags the user actually passed, so environment variables still apply."""
     return {name: getattr(ns, name) for name in names if getattr(ns, name) is not None}
@@ -45,7 +64,7 @@ def _connector(ns: argparse.Namespace) -> None:
     if ns.no_metrics:
         given["metrics_port"] = None
     if ns.token_file is not None:
-        given["token"] = Path(ns.token_file).read_text().strip()
+        given["token"] = _read_token(ns.token_file, "--token-file")
     try:
         settings = ConnectorSettings(**given)
     except ValidationError as error:
@@ -63,7 +82,8 @@ def _market_maker(ns: argparse.Namespace) -> None:
     except ConfigError as error:
         print(f"gridops: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    token = Path(ns.token_file).read_text().strip() if ns.token_file else None
+    token = _read_token(ns.token_file, "--token-file")
+    control_token = _read_token(ns.control_token_file, "--control-token-file")
     asyncio.run(
         serve(
             config,
@@ -71,6 +91,7 @@ def _market_maker(ns: argparse.Namespace) -> None:
             http_port=ns.http_port,
             config_path=ns.config,
             token=token or os.environ.get("GRIDOPS_CONNECTOR_TOKEN") or None,
+            control_token=control_token or os.environ.get("GRIDOPS_CONTROL_TOKEN") or None,
         )
     )
 
@@ -87,7 +108,7 @@ def _live_server(ns: argparse.Namespace) -> None:
         raise SystemExit(2) from None
     urls = list(ns.market_maker or [])
     urls += [u for u in os.environ.get("GRIDOPS_LIVE_MARKET_MAKERS", "").split(",") if u]
-    token = Path(ns.token_file).read_text().strip() if ns.token_file else None
+    token = _read_token(ns.token_file, "--token-file")
     asyncio.run(
         serve(
             ns.connector,
@@ -164,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     mm.add_argument("--http-host", default="0.0.0.0", help="HTTP bind address")
     mm.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
     mm.add_argument("--token-file", help="file holding the connector's bearer token")
+    mm.add_argument(
+        "--control-token-file",
+        help="file holding the token POST /pause, /resume, /risk/clear require "
+        "(authorization: Bearer <token>); env GRIDOPS_CONTROL_TOKEN",
+    )
     mm.set_defaults(run=_market_maker)
 
     live = sub.add_parser(

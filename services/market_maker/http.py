@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from .control_auth import require_token
 from .status import status
 
 if TYPE_CHECKING:
@@ -56,8 +57,9 @@ async def clear_risk(request: web.Request) -> web.Response:
     return web.json_response({"cleared": True}, status=202)
 
 
-def create_app(engine: Engine) -> web.Application:
-    app = web.Application()
+def create_app(engine: Engine, control_token: str | None = None) -> web.Application:
+    """The routes; with `control_token`, POST (and any mutating) requests need it."""
+    app = web.Application(middlewares=[require_token(control_token)] if control_token else [])
     app[ENGINE] = engine
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

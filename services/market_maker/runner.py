@@ -53,19 +53,26 @@ async def serve(
     http_port: int = 8080,
     config_path: Path | None = None,
     token: str | None = None,
+    control_token: str | None = None,
 ) -> None:
+    """Run one engine until SIGTERM/SIGINT.
+
+    `token` authenticates to the connector; `control_token`, when set, is required
+    (`authorization: Bearer ...`) by this process's mutating HTTP endpoints.
+    """
     client = ConnectorClient(config.connector, token=token)
     backend = make_backend(config)
     engine = Engine(config, client, backend)
-    runner = web.AppRunner(create_app(engine), access_log=None)
+    runner = web.AppRunner(create_app(engine, control_token), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, http_port)
     await site.start()
     bound = [a for a in runner.addresses if isinstance(a, tuple)]
     port = bound[0][1] if bound else http_port
     log.info(
-        "market maker %s (%s engine) on %s, http port %d, connector %s",
+        "market maker %s (%s engine) on %s, http port %d, connector %s, control %s",
         config.name, backend.kind, config.symbol, port, config.connector,
+        "needs the control token" if control_token else "open (no control token)",
     )  # fmt: skip
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()

@@ -6,6 +6,8 @@ import json
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,16 @@ from .poll import wait_until
 from .process import ChildProcess
 
 HTTP = re.compile(r"http port (\d+)")
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 def write_config(path: Path, **fields: Any) -> Path:
@@ -44,10 +56,15 @@ class MarketMakerProcess(ChildProcess):
         self.connector = connector
         self.port = 0
 
-    def start(self, env: dict[str, str] | None = None, timeout: float = 20.0) -> MarketMakerProcess:
+    def start(
+        self,
+        env: dict[str, str] | None = None,
+        timeout: float = 20.0,
+        extra: Sequence[str] = (),
+    ) -> MarketMakerProcess:
         args = [
             "market-maker", "--config", str(self.config), "--connector", self.connector,
-            "--http-host", "127.0.0.1", "--http-port", "0",
+            "--http-host", "127.0.0.1", "--http-port", "0", *extra,
         ]  # fmt: skip
 
         def bound() -> int:
@@ -64,10 +81,25 @@ class MarketMakerProcess(ChildProcess):
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
 
-    def post(self, path: str) -> int:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method="POST")
+    def post(self, path: str, token: str | None = None) -> int:
+        """POST, with `authorization: Bearer <token>` when given; raises on 4xx/5xx."""
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", method="POST", headers=headers
+        )
         with urllib.request.urlopen(request, timeout=5) as response:
             return int(response.status)
+
+    def request(self, method: str, path: str, headers: dict[str, str] | None = None) -> Reply:
+        """Any request; the reply whatever its status."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", method=method, headers=headers or {}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return Reply(response.status, dict(response.headers), response.read())
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, dict(error.headers), error.read())
 
     def status(self) -> dict[str, Any]:
         code, body = self.get("/status")
