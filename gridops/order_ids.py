@@ -16,6 +16,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -28,6 +29,25 @@ _SEQUENCE = re.compile(r"[1-9][0-9]*")
 # Fields of letters, digits and ._:/ joined by single dashes; one trailing dash allowed
 # (older clients send "name-").
 _PREFIX = re.compile(r"[A-Za-z0-9._:/]+(?:-[A-Za-z0-9._:/]+)*-?")
+
+
+#: longest prefix a strategy name gives its ids
+MAX_STRATEGY_PREFIX = 24
+
+
+def strategy_prefix(name: str) -> str:
+    """The id prefix of a strategy: its name when that is short and clean, else a digest.
+
+    A name that had to be changed (too long, odd characters) gets a hash suffix, so two
+    different names never share a prefix. Shared: the engine names its orders with it,
+    the operator cancels them with it when the strategy is deleted.
+    """
+    cleaned = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    if cleaned == name and len(name) <= MAX_STRATEGY_PREFIX:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    head = cleaned[: MAX_STRATEGY_PREFIX - len(digest) - 1].rstrip("-")
+    return f"{head}-{digest}" if head else digest
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,11 @@ class SimSettings(SpecModel):
         default_factory=_default_symbols,
         min_length=1,
         max_length=100,
+        # the API server refuses a symbol listed twice, as the validator below does
+        json_schema_extra={
+            "x-kubernetes-list-type": "map",
+            "x-kubernetes-list-map-keys": ["symbol"],
+        },
         description="tradable symbols (default BTC/USDT at 50000 and ETH/USDT at 3000)",
     )
     balances: dict[str, NonNegativeDecimal] = Field(

@@ -31,6 +31,13 @@ from .types import (
 #: the CEL rules of a model class, written into the CRD by tools/gencrd.py
 CEL = "x-kubernetes-validations"
 
+# One message per cross-field rule: the API server (CEL) and Python say the same thing.
+NEED_BUYS = "a long grid needs buyWindow > 0 (a neutral one buyWindow or sellWindow > 0)"
+ONE_DATABASE = "set databaseUrl or databaseUrlSecret, not both"
+SIMPLE_NO_DATABASE = "a database is for type durable; the simple engine keeps no database"
+SIM_ONLY = "sim settings are for exchange name 'sim'"
+CCXT_ONLY = "exchange name 'sim' takes no apiUrl, wsUrl or credentialsSecret (ccxt exchanges do)"
+
 
 def _rule(rule: str, message: str, field_path: str) -> JsonDict:
     return {"rule": rule, "message": message, "fieldPath": field_path}
@@ -47,7 +54,7 @@ class GridSettings(SpecModel):
     model_config = _cel(
         _rule(
             "self.buyWindow > 0 || (self.mode == 'neutral' && self.sellWindow > 0)",
-            "a long grid needs buyWindow > 0 (a neutral one buyWindow or sellWindow > 0)",
+            NEED_BUYS,
             ".buyWindow",
         )
     )
@@ -73,9 +80,7 @@ class GridSettings(SpecModel):
     @model_validator(mode="after")
     def _window(self) -> GridSettings:
         if self.buy_window == 0 and (self.mode == "long" or self.sell_window == 0):
-            raise ValueError(
-                "a long grid needs buyWindow > 0 (a neutral one buyWindow or sellWindow > 0)"
-            )
+            raise ValueError(NEED_BUYS)
         return self
 
 
@@ -109,12 +114,12 @@ class EngineSettings(SpecModel):
     model_config = _cel(
         _rule(
             "!(has(self.databaseUrl) && has(self.databaseUrlSecret))",
-            "set databaseUrl or databaseUrlSecret, not both",
+            ONE_DATABASE,
             ".databaseUrlSecret",
         ),
         _rule(
             "self.type == 'durable' || !(has(self.databaseUrl) || has(self.databaseUrlSecret))",
-            "a database is for type durable; the simple engine keeps no database",
+            SIMPLE_NO_DATABASE,
             ".type",
         ),
     )
@@ -143,9 +148,9 @@ class EngineSettings(SpecModel):
     @model_validator(mode="after")
     def _database(self) -> EngineSettings:
         if self.database_url is not None and self.database_url_secret is not None:
-            raise ValueError("set databaseUrl or databaseUrlSecret, not both")
+            raise ValueError(ONE_DATABASE)
         if self.type == "simple" and (self.database_url or self.database_url_secret):
-            raise ValueError("a database is for type durable; the simple engine keeps no database")
+            raise ValueError(SIMPLE_NO_DATABASE)
         return self
 
 
@@ -155,13 +160,13 @@ class ExchangeSettings(SpecModel):
     model_config = _cel(
         _rule(
             "self.name == 'sim' || !has(self.sim)",
-            "sim settings are for exchange name 'sim'",
+            SIM_ONLY,
             ".sim",
         ),
         _rule(
             "self.name != 'sim' || "
             "!(has(self.apiUrl) || has(self.wsUrl) || has(self.credentialsSecret))",
-            "apiUrl, wsUrl and credentialsSecret are for ccxt exchanges, not 'sim'",
+            CCXT_ONLY,
             ".name",
         ),
     )
@@ -200,11 +205,9 @@ class ExchangeSettings(SpecModel):
     @model_validator(mode="after")
     def _venue(self) -> ExchangeSettings:
         if self.name != "sim" and self.sim is not None:
-            raise ValueError("sim settings are for exchange name 'sim'")
+            raise ValueError(SIM_ONLY)
         if self.name == "sim" and (self.api_url or self.ws_url or self.credentials_secret):
-            raise ValueError(
-                "apiUrl, wsUrl and credentialsSecret are for ccxt exchanges, not 'sim'"
-            )
+            raise ValueError(CCXT_ONLY)
         return self
 
     @property

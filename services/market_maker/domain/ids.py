@@ -8,31 +8,19 @@ per slot and is never reused, so one id always means one order.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from gridops import order_ids
 from gridops.errors import InvalidArgument
+from gridops.order_ids import MAX_STRATEGY_PREFIX as MAX_PREFIX
+from gridops.order_ids import strategy_prefix
 
 from .slots import Direction
 
-MAX_PREFIX = 24
+__all__ = ["MAX_PREFIX", "client_order_id", "parse_client_order_id", "strategy_prefix"]
+
 MAX_ID = 64
 _PREFIX_OK = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-def strategy_prefix(name: str) -> str:
-    """The id prefix of a strategy: its name when that is short and clean, else a digest.
-
-    A name that had to be changed (too long, odd characters) gets a hash suffix, so two
-    different names never share a prefix.
-    """
-    cleaned = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    if cleaned == name and len(name) <= MAX_PREFIX:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    head = cleaned[: MAX_PREFIX - len(digest) - 1].rstrip("-")
-    return f"{head}-{digest}" if head else digest
 
 
 def client_order_id(prefix: str, level: int, direction: Direction, n: int) -> str:

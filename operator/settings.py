@@ -1,0 +1,53 @@
+"""The operator's own settings: GRIDOPS_OPERATOR_* environment variables (the chart sets them)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Resources(BaseModel):
+    """Requests and limits of one kind of child container."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cpu_request: str = Field("50m", description="CPU request")
+    memory_request: str = Field("96Mi", description="memory request")
+    cpu_limit: str = Field("1", description="CPU limit")
+    memory_limit: str = Field("256Mi", description="memory limit")
+
+    def manifest(self) -> dict[str, dict[str, str]]:
+        return {
+            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
+            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
+        }
+
+
+class OperatorSettings(BaseSettings):
+    """How the operator runs and what it gives the pods it creates."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GRIDOPS_OPERATOR_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    image: str = Field("gridops:dev", description="image of every child pod (one image, all roles)")
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = Field(
+        "IfNotPresent", description="pull policy of the child pods"
+    )
+    namespaces: list[str] = Field(
+        default_factory=list, description="namespaces to watch; empty: every namespace"
+    )
+    status_interval: float = Field(
+        2.0, gt=0, description="seconds between reads of each market maker's /status"
+    )
+    storage_size: str = Field("1Gi", description="size of each strategy's state volume")
+    storage_class: str | None = Field(
+        None, description="StorageClass of state volumes; unset: the cluster's default"
+    )
+    connector_resources: Resources = Field(default_factory=lambda: Resources())
+    market_maker_resources: Resources = Field(default_factory=lambda: Resources())
+    live_server_resources: Resources = Field(default_factory=lambda: Resources())
+    log_level: str = Field("INFO", description="log level of the child pods")
+    liveness_port: int = Field(8080, ge=1, le=65535, description="the operator's /healthz port")

@@ -1,0 +1,148 @@
+"""Observed state -> status: phases, conditions, transition times, figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from gridops.operator.conditions import Blocked, Observation, Workload, build_status
+from gridops.spec.status import StrategyStatus
+
+T0 = datetime(2026, 12, 2, 10, 0, 0, tzinfo=UTC)
+READY = Workload(exists=True, ready=True, running=True, reason="Available")
+ENGINE: dict[str, Any] = {
+    "synced": True,
+    "paused": False,
+    "phase": "running",
+    "lastPrice": "50000.10",
+    "position": "0.003",
+    "pnl": {"realized": "-1.5", "unrealized": "0.25"},
+    "openOrders": [{"clientOrderId": "a"}, {"clientOrderId": "b"}],
+    "risk": {"halted": False, "reason": None, "since": None},
+}
+
+
+def observation(**changes: Any) -> Observation:
+    values: dict[str, Any] = {
+        "name": "btc-grid",
+        "generation": 3,
+        "paused": False,
+        "live_enabled": True,
+        "connector_name": "gridops-connector-sim-default",
+        "connector": READY,
+        "market_maker": READY,
+        "live_server": READY,
+        "engine": ENGINE,
+    }
+    values.update(changes)
+    return Observation(**values)
+
+
+def conditions(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {c["type"]: c for c in status["conditions"]}
+
+
+def test_all_ready_and_synced_is_running_and_ready() -> None:
+    status = build_status(None, observation(), T0)
+    assert status["phase"] == "Running"
+    found = conditions(status)
+    assert set(found) == {
+        "ConnectorReady",
+        "MarketMakerReady",
+        "LiveServerReady",
+        "Synced",
+        "RiskHalted",
+        "Paused",
+        "Ready",
+    }
+    assert found["Ready"]["status"] == "True"
+    assert found["RiskHalted"]["status"] == "False"
+    assert all(c["observedGeneration"] == 3 for c in found.values())
+    assert status["observedGeneration"] == 3
+    assert status["price"] == "50000.1"
+    assert status["position"] == "0.003"
+    assert status["realizedPnl"] == "-1.5"
+    assert status["unrealizedPnl"] == "0.25"
+    assert status["openOrders"] == 2
+    assert status["message"] == ""
+    StrategyStatus.model_validate(status)  # what the CRD's status schema accepts
+
+
+def test_transition_times_move_only_when_the_status_does() -> None:
+    first = build_status(None, observation(), T0)
+    later = T0 + timedelta(minutes=5)
+    same = build_status(first, observation(), later)
+    assert same == first
+    lost = build_status(first, observation(connector=Workload(exists=True)), later)
+    found = conditions(lost)
+    stamp = later.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert found["ConnectorReady"]["lastTransitionTime"] == stamp
+    assert found["Ready"]["lastTransitionTime"] == stamp
+    assert (
+        found["MarketMakerReady"]["lastTransitionTime"]
+        == conditions(first)["MarketMakerReady"]["lastTransitionTime"]
+    )
+
+
+def test_losing_a_component_after_running_is_degraded_and_says_why() -> None:
+    running = build_status(None, observation(), T0)
+    crash = Workload(exists=True, reason="CrashLoopBackOff", message="exit code 2: bad dataDir")
+    status = build_status(running, observation(market_maker=crash, engine=None), T0)
+    assert status["phase"] == "Degraded"
+    found = conditions(status)
+    assert found["MarketMakerReady"]["reason"] == "CrashLoopBackOff"
+    assert "bad dataDir" in found["MarketMakerReady"]["message"]
+    assert found["Ready"]["reason"] == "MarketMakerReadyFalse"
+    assert "bad dataDir" in status["message"]
+    # the last figures stay while the engine does not answer
+    assert status["price"] == "50000.1"
+
+
+def test_a_new_strategy_is_pending_then_syncing() -> None:
+    nothing = Workload()
+    status = build_status(
+        None, observation(connector=nothing, market_maker=nothing, engine=None), T0
+    )
+    assert status["phase"] == "Pending"
+    reconciling = Workload(exists=True, running=True, reason="NotReady")
+    syncing = {**ENGINE, "synced": False, "phase": "syncing"}
+    status = build_status(status, observation(market_maker=reconciling, engine=syncing), T0)
+    assert status["phase"] == "Syncing"
+    assert conditions(status)["Synced"]["reason"] == "Syncing"
+
+
+def test_paused_and_halted() -> None:
+    paused = build_status(None, observation(paused=True, engine={**ENGINE, "paused": True}), T0)
+    assert paused["phase"] == "Paused"
+    assert conditions(paused)["Paused"]["reason"] == "Paused"
+    pausing = build_status(None, observation(paused=True), T0)
+    assert conditions(pausing)["Paused"]["reason"] == "Pausing"
+    risk = {"halted": True, "reason": "price moved 7% in 1s", "since": "2026-12-02T10:00:00Z"}
+    halted = build_status(None, observation(engine={**ENGINE, "risk": risk}), T0)
+    assert halted["phase"] == "Halted"
+    condition = conditions(halted)["RiskHalted"]
+    assert condition["status"] == "True"
+    assert "price moved 7%" in condition["message"]
+    assert "gridops.io/clear-halt" in condition["message"]
+
+
+def test_a_conflict_blocks_the_market_maker() -> None:
+    block = Blocked("ConnectorReady", "ConflictingExchangeSettings", "differs from a-grid's")
+    status = build_status(None, observation(blocked=block, engine=None), T0)
+    assert status["phase"] == "Degraded"
+    found = conditions(status)
+    assert found["ConnectorReady"]["reason"] == "ConflictingExchangeSettings"
+    assert found["ConnectorReady"]["status"] == "False"
+    assert found["MarketMakerReady"]["reason"] == "NotStarted"
+    StrategyStatus.model_validate(status)
+
+
+def test_a_disabled_live_server_is_not_a_failure() -> None:
+    status = build_status(None, observation(live_enabled=False, live_server=Workload()), T0)
+    assert conditions(status)["LiveServerReady"]["reason"] == "Disabled"
+    assert status["phase"] == "Running"
+
+
+def test_deleting() -> None:
+    status = build_status(None, observation(deleting=True), T0)
+    assert status["phase"] == "Deleting"
