@@ -75,6 +75,7 @@ def _connector(ns: argparse.Namespace) -> None:
 def _market_maker(ns: argparse.Namespace) -> None:
     from gridops.market_maker.config import ConfigError, load_config
     from gridops.market_maker.runner import serve
+    from gridops.market_maker.state_dir import StateDirError
 
     overrides = {"connector": ns.connector} if ns.connector else None
     try:
@@ -84,16 +85,20 @@ def _market_maker(ns: argparse.Namespace) -> None:
         raise SystemExit(2) from None
     token = _read_token(ns.token_file, "--token-file")
     control_token = _read_token(ns.control_token_file, "--control-token-file")
-    asyncio.run(
-        serve(
-            config,
-            host=ns.http_host,
-            http_port=ns.http_port,
-            config_path=ns.config,
-            token=token or os.environ.get("GRIDOPS_CONNECTOR_TOKEN") or None,
-            control_token=control_token or os.environ.get("GRIDOPS_CONTROL_TOKEN") or None,
+    try:
+        asyncio.run(
+            serve(
+                config,
+                host=ns.http_host,
+                http_port=ns.http_port,
+                config_path=ns.config,
+                token=token or os.environ.get("GRIDOPS_CONNECTOR_TOKEN") or None,
+                control_token=control_token or os.environ.get("GRIDOPS_CONTROL_TOKEN") or None,
+            )
         )
-    )
+    except StateDirError as error:  # raised before anything started
+        print(f"gridops: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _live_server(ns: argparse.Namespace) -> None:

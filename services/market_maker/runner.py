@@ -16,6 +16,7 @@ from gridops.spec import StrategyConfig
 from .backend import Backend, DurableBackend, SimpleBackend
 from .engine import Engine
 from .http import create_app
+from .state_dir import check_state_dir
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,11 @@ async def serve(
     """Run one engine until SIGTERM/SIGINT.
 
     `token` authenticates to the connector; `control_token`, when set, is required
-    (`authorization: Bearer ...`) by this process's mutating HTTP endpoints.
+    (`authorization: Bearer ...`) by this process's mutating HTTP endpoints. Raises
+    StateDirError, before serving anything, when the engine cannot write its state.
     """
+    # Before anything starts: an unwritable state directory is a config error (StateDirError).
+    check_state_dir(config)
     client = ConnectorClient(config.connector, token=token)
     backend = make_backend(config)
     engine = Engine(config, client, backend)
