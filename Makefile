@@ -24,8 +24,9 @@ demo: setup ## the whole stack on the simulated exchange; prints the dashboard U
 connector: setup ## run the connector on the simulated exchange
 	$(BIN)/gridops connector --exchange sim
 
-prereqs: ## system packages the tests need (openssl, PostgreSQL binaries); idempotent
+prereqs: ## what the tests need beyond pip: openssl, chromium, PostgreSQL, helm; idempotent
 	hack/test-prereqs.sh
+	hack/build-tools.sh host
 
 test: setup prereqs lint unit integration browser bench-smoke ## lint, type-check and run the test suite
 

@@ -9,20 +9,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Resources(BaseModel):
-    """Requests and limits of one kind of child container."""
+    """Requests and limits of one kind of child container, shaped as in a pod spec."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    cpu_request: str = Field("50m", description="CPU request")
-    memory_request: str = Field("96Mi", description="memory request")
-    cpu_limit: str = Field("1", description="CPU limit")
-    memory_limit: str = Field("256Mi", description="memory limit")
+    requests: dict[str, str] = Field(
+        default_factory=lambda: {"cpu": "50m", "memory": "96Mi"}, description="requests"
+    )
+    limits: dict[str, str] = Field(
+        default_factory=lambda: {"cpu": "1", "memory": "256Mi"}, description="limits"
+    )
 
     def manifest(self) -> dict[str, dict[str, str]]:
-        return {
-            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
-            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
-        }
+        return {"requests": dict(self.requests), "limits": dict(self.limits)}
 
 
 class OperatorSettings(BaseSettings):
