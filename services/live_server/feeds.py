@@ -9,14 +9,13 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import aiohttp
-
 from gridops import errors
 from gridops.client import ConnectorClient, Disconnected, OrderChange, Resync, Subscribed, Update
 from gridops.models import Account, Position, Ticker
 
 from . import views
 from .broadcast import Broadcaster
+from .mm_status import StatusPoller
 
 log = logging.getLogger(__name__)
 
@@ -111,28 +110,21 @@ class LiveState:
         self.broadcaster.publish("position", views.position(position), position.symbol)
 
     async def _poll_market_makers(self, interval: float = 1.0) -> None:
-        if not self.mm_urls:
-            return
-        timeout = aiohttp.ClientTimeout(total=2)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            while True:
-                polled = [await self._poll(session, url) for url in self.mm_urls]
-                if polled != self.market_makers:
-                    self.market_makers = polled
-                    self.broadcaster.publish("status", self.status())
-                await asyncio.sleep(interval)
+        """Each market maker polled on its own, so one that hangs delays no other."""
+        await asyncio.gather(
+            *(self._poll_market_maker(i, url, interval) for i, url in enumerate(self.mm_urls))
+        )
 
-    @staticmethod
-    async def _poll(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
+    async def _poll_market_maker(self, index: int, url: str, interval: float) -> None:
+        poller = StatusPoller(url, interval=interval)
         try:
-            async with session.get(url.rstrip("/") + "/status") as response:
-                if response.status != 200:
-                    raise aiohttp.ClientError(f"HTTP {response.status}")
-                document = await response.json()
-            # Fields that change every poll would make every poll an event.
-            document.pop("lastPriceAt", None)
-            document.pop("idle", None)
-            return {"url": url, "reachable": True, "error": None, "status": document}
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-            return {"url": url, "reachable": False, "error": str(error) or "timeout",
-                    "status": None}  # fmt: skip
+            while True:
+                entry = await poller.poll()
+                if entry != self.market_makers[index]:
+                    self.market_makers = [
+                        entry if i == index else old for i, old in enumerate(self.market_makers)
+                    ]
+                    self.broadcaster.publish("status", self.status())
+                await asyncio.sleep(poller.next_delay())
+        finally:
+            await poller.close()

@@ -203,3 +203,36 @@ def namespace(kubectl: Kubectl) -> Iterator[Kubectl]:
         yield kubectl.in_namespace(name)
     finally:
         kubectl.run("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture(scope="session")
+def operator_chart(kubectl: Kubectl, gridops_image: str) -> str:
+    """The chart installed as the README says (helm install ... -n gridops-system).
+
+    Returns helm's output (NOTES included). The install -> operator Ready time is recorded.
+    """
+    from .operator_support import OPERATOR_NAMESPACE, RELEASE, TIMINGS, helm
+
+    started = time.monotonic()
+    result = helm(
+        kubectl,
+        "upgrade", "--install", RELEASE, str(REPO_ROOT / "charts" / "gridops"),
+        "--namespace", OPERATOR_NAMESPACE, "--create-namespace",
+        "--wait", "--timeout", "180s",
+        check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        operator = kubectl.in_namespace(OPERATOR_NAMESPACE)
+        pytest.fail(f"helm install failed:\n{result.stderr}\n{operator.diagnostics()}")
+    TIMINGS.add("helm install -> operator Ready", time.monotonic() - started)
+    return result.stdout
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from .operator_support import TIMINGS
+
+    if not TIMINGS.rows:
+        return
+    terminalreporter.section("gridops timings (seconds)")
+    for what, values in TIMINGS.rows.items():
+        terminalreporter.write_line(f"{what}: {', '.join(f'{v:.1f}' for v in values)}")
