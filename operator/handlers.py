@@ -166,9 +166,10 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         peers = index.get((strategy.namespace, strategy.spec.exchange.key), ())
         return reconciler.blocked(strategy, str(meta.get("creationTimestamp") or ""), peers)
 
-    @kopf.on.resume(*RESOURCE, registry=registry)
-    @kopf.on.create(*RESOURCE, registry=registry)
-    @kopf.on.update(*RESOURCE, registry=registry)
+    # distinct ids: a strategy created while no operator ran is both created and resumed
+    @kopf.on.resume(*RESOURCE, id="reconcile-resume", registry=registry)
+    @kopf.on.create(*RESOURCE, id="reconcile-create", registry=registry)
+    @kopf.on.update(*RESOURCE, id="reconcile-update", registry=registry)
     @mapped
     async def reconcile(
         body: kopf.Body,
@@ -177,7 +178,6 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         uid: str,
         spec: kopf.Spec,
         meta: kopf.Meta,
-        reason: str,
         strategies: Index,
         deployments: Index,
         **_: Any,

@@ -131,7 +131,11 @@ async def apply_children(
     for manifest in wanted.connector:
         await ctx.kube.apply(manifest, manager)
     for manifest in wanted.own:
-        await ctx.kube.apply(manifest, names.MANAGER)
+        if manifest["kind"] == "PersistentVolumeClaim":
+            # a claim's spec is immutable once bound: made once, never re-applied
+            await ctx.kube.create(manifest)
+        else:
+            await ctx.kube.apply(manifest, names.MANAGER)
     for kind, name in wanted.absent:
         if await ctx.kube.delete(kind, ns, name):
             emit("Normal", "Removed", f"{kind} {name} removed (spec.liveServer.enabled: false)")
