@@ -24,6 +24,9 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     ("", "pods"): frozenset({"list", "watch"}),
     # whether the cluster has a default StorageClass
     ("storage.k8s.io", "storageclasses"): frozenset({"list"}),
+    # kopf's scanning: it notices the CRD (re)appear and the namespaces come and go
+    ("apiextensions.k8s.io", "customresourcedefinitions"): frozenset({"list", "watch"}),
+    ("", "namespaces"): frozenset({"list", "watch"}),
     # Events: kopf posts them through the core API
     ("", "events"): frozenset({"create", "patch"}),
 }
