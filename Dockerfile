@@ -31,4 +31,5 @@ RUN python3 -m venv /opt/gridops \
 
 USER 10001:10001
 WORKDIR /tmp
-ENTRYPOINT ["gridops"]
+# tini is PID 1 (which ignores unhandled signals, even kill -9): it forwards them to gridops and reaps zombies
+ENTRYPOINT ["/usr/bin/tini", "--", "gridops"]
