@@ -126,6 +126,34 @@ def _live_server(ns: argparse.Namespace) -> None:
     )
 
 
+def _operator(ns: argparse.Namespace) -> None:
+    from gridops.operator.errors import StartupError
+    from gridops.operator.main import run
+    from gridops.operator.settings import OperatorSettings
+
+    given = _given(ns, "liveness_port")
+    if ns.namespace:
+        given["namespaces"] = ns.namespace
+    try:
+        settings = OperatorSettings(**given)
+    except ValidationError as error:
+        raise _config_error(error, "operator settings (env GRIDOPS_OPERATOR_<FIELD>)") from None
+    in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
+    kubeconfig = Path(os.environ.get("KUBECONFIG") or Path.home() / ".kube" / "config")
+    if not in_cluster and not kubeconfig.is_file():
+        print(
+            f"gridops: no Kubernetes API to talk to: not in a pod, and no kubeconfig at "
+            f"{kubeconfig} (set KUBECONFIG)",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    try:
+        asyncio.run(run(settings))
+    except StartupError as error:
+        print(f"gridops: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _demo(ns: argparse.Namespace) -> None:
     from gridops.demo import default_data_dir, run_demo
 
@@ -224,6 +252,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="events a WebSocket client may fall behind before it is dropped",
     )
     live.set_defaults(run=_live_server)
+
+    op = sub.add_parser(
+        "operator",
+        help="the Kubernetes operator for GridStrategy objects",
+        description="Reconcile GridStrategy objects into running, health-checked pods "
+        "(kopf; env GRIDOPS_OPERATOR_*). In a pod it uses its service account, "
+        "elsewhere $KUBECONFIG or ~/.kube/config.",
+    )
+    op.add_argument(
+        "--namespace",
+        action="append",
+        help="watch only this namespace (repeatable; default: every namespace)",
+    )
+    op.add_argument("--liveness-port", type=int, help="port of /healthz (default 8080)")
+    op.set_defaults(run=_operator)
 
     demo = sub.add_parser(
         "demo",

@@ -20,3 +20,7 @@ class Temporary(OperatorError):
 
 class Invalid(OperatorError):
     """The object cannot be acted on as it is: retrying changes nothing until it changes."""
+
+
+class StartupError(OperatorError):
+    """The operator cannot start as configured (no kubeconfig, a busy port): exit 2."""

@@ -14,10 +14,11 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
+import yaml
 from kubernetes.aio import client, config
 
 from . import rbac
-from .errors import Invalid, Temporary
+from .errors import Invalid, StartupError, Temporary
 
 Manifest = dict[str, Any]
 
@@ -62,11 +63,18 @@ class Kube:
 
     @classmethod
     async def connect(cls) -> Kube:
+        """In a pod its service account, elsewhere $KUBECONFIG or ~/.kube/config."""
         configuration = client.Configuration()
-        if os.environ.get("KUBERNETES_SERVICE_HOST"):
-            config.load_incluster_config(client_configuration=configuration)
-        else:
-            await config.load_kube_config(client_configuration=configuration)
+        in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
+        path = os.environ.get("KUBECONFIG") or "~/.kube/config"
+        where = "the in-cluster config" if in_cluster else f"the kubeconfig {path}"
+        try:
+            if in_cluster:
+                config.load_incluster_config(client_configuration=configuration)
+            else:
+                await config.load_kube_config(client_configuration=configuration)
+        except (config.ConfigException, yaml.YAMLError, OSError, ValueError) as error:
+            raise StartupError(f"cannot use {where}: {error}") from None
         return cls(client.ApiClient(configuration))
 
     async def close(self) -> None:

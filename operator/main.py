@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import socket
 
 import kopf
 
 from .engine_http import EngineHttp
+from .errors import StartupError
 from .handlers import build_registry
 from .kube import Kube
 from .reconciler import Context
@@ -15,7 +17,19 @@ from .settings import OperatorSettings
 log = logging.getLogger(__name__)
 
 
+def _check_port(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError as error:
+            raise StartupError(
+                f"liveness port {port} is not free ({error.strerror}): "
+                "--liveness-port or GRIDOPS_OPERATOR_LIVENESS_PORT changes it"
+            ) from None
+
+
 async def run(settings: OperatorSettings) -> None:
+    _check_port(settings.liveness_port)
     kube = await Kube.connect()
     context = Context(settings, kube, EngineHttp())
     scope = ", ".join(settings.namespaces) or "all namespaces"
