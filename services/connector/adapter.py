@@ -75,7 +75,12 @@ class ExchangeAdapter(abc.ABC):
     async def get_positions(self, symbol: str | None) -> list[Position]: ...
 
     @abc.abstractmethod
-    async def get_open_orders(self, symbol: str | None, prefix: str | None) -> list[Order]: ...
+    async def get_open_orders(self, symbol: str | None, prefix: str | None) -> list[Order]:
+        """Open orders of `symbol` (None: all) of the strategy `prefix` (None: all).
+
+        `prefix` selects a strategy's ids exactly: filter with gridops.order_ids.matches
+        (here and in cancel_all_orders, get_fills), never with str.startswith.
+        """
 
     @abc.abstractmethod
     async def get_order(
