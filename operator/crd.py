@@ -114,7 +114,6 @@ def _name_rule() -> Schema:
         "message": f"metadata.name must start with a letter, hold only lowercase letters, "
         f"digits and '-', and be at most {MAX_NAME} characters (it names Services and "
         "client order ids)",
-        "fieldPath": ".metadata.name",
         "reason": "FieldValueInvalid",
     }
 

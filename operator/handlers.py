@@ -102,7 +102,7 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
     last_full: dict[str, float] = {}
 
-    @kopf.on.startup(registry=registry)
+    @kopf.on.startup(id="configure", registry=registry)
     async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         settings.persistence.finalizer = names.FINALIZER
         settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=GROUP)
@@ -116,17 +116,18 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         settings.watching.connect_timeout = 10
         settings.networking.request_timeout = 60
 
-    @kopf.on.login(registry=registry)
+    @kopf.on.login(id="login", registry=registry)
     def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
         found: kopf.ConnectionInfo | None = kopf.login_with_service_account(**kwargs)
         return found or kopf.login_with_kubeconfig(**kwargs)
 
-    @kopf.on.cleanup(registry=registry)
+    @kopf.on.cleanup(id="close", registry=registry)
     async def close(**_: Any) -> None:
         await ctx.http.close()
         await ctx.kube.close()
 
-    @kopf.index("apps", "v1", "deployments", labels=OWNED, registry=registry)
+    # a handler receives an index as the keyword argument named by the index's id
+    @kopf.index("apps", "v1", "deployments", id="deployments", labels=OWNED, registry=registry)
     def deployments(namespace: str | None, name: str, body: kopf.Body, **_: Any) -> dict[Any, Any]:
         template = body.spec.get("template", {}).get("metadata", {})
         summary = {
@@ -138,7 +139,7 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         }
         return {(namespace, name): summary}
 
-    @kopf.index("", "v1", "pods", labels=OWNED, registry=registry)
+    @kopf.index("", "v1", "pods", id="pods", labels=OWNED, registry=registry)
     def pods(
         namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any
     ) -> dict[Any, Any]:
@@ -150,7 +151,7 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         }
         return {(namespace, component, owner): summary}
 
-    @kopf.index(*RESOURCE, registry=registry)
+    @kopf.index(*RESOURCE, id="strategies", registry=registry)
     def strategies(
         namespace: str | None, name: str, uid: str, spec: kopf.Spec, meta: kopf.Meta, **_: Any
     ) -> dict[Any, Any]:
@@ -167,9 +168,9 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         return reconciler.blocked(strategy, str(meta.get("creationTimestamp") or ""), peers)
 
     # distinct ids: a strategy created while no operator ran is both created and resumed
-    @kopf.on.resume(*RESOURCE, id="reconcile-resume", registry=registry)
-    @kopf.on.create(*RESOURCE, id="reconcile-create", registry=registry)
-    @kopf.on.update(*RESOURCE, id="reconcile-update", registry=registry)
+    @kopf.on.resume(*RESOURCE, id="reconcile-resume", backoff=5, registry=registry)
+    @kopf.on.create(*RESOURCE, id="reconcile-create", backoff=5, registry=registry)
+    @kopf.on.update(*RESOURCE, id="reconcile-update", backoff=5, registry=registry)
     @mapped
     async def reconcile(
         body: kopf.Body,
@@ -195,7 +196,9 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         elif before["metadata"]["annotations"].get(names.CONFIG_HASH) != config_hash(strategy):
             emit("Normal", "Rolling", "the spec changed: the market maker restarts and resyncs")
 
-    @kopf.timer(*RESOURCE, interval=ctx.settings.status_interval, registry=registry)
+    @kopf.timer(
+        *RESOURCE, id="observe", interval=ctx.settings.status_interval, backoff=5, registry=registry
+    )
     @mapped
     async def observe(
         body: kopf.Body,
@@ -255,7 +258,7 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
             kind = "Warning" if new["phase"] in WARNING_PHASES else "Normal"
             emit(kind, new["phase"], new.get("message") or f"phase {new['phase']}")
 
-    @kopf.on.delete(*RESOURCE, registry=registry)
+    @kopf.on.delete(*RESOURCE, id="finalize", backoff=5, registry=registry)
     @mapped
     async def finalize(
         body: kopf.Body,

@@ -17,6 +17,10 @@ from .settings import OperatorSettings
 log = logging.getLogger(__name__)
 
 
+def _quiet_timer(record: logging.LogRecord) -> bool:
+    return not (record.levelno <= logging.INFO and record.getMessage().startswith("Timer "))
+
+
 def _check_port(port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
@@ -30,6 +34,9 @@ def _check_port(port: int) -> None:
 
 async def run(settings: OperatorSettings) -> None:
     _check_port(settings.liveness_port)
+    # one line per liveness probe, or per status read of each strategy, is noise
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("kopf.objects").addFilter(_quiet_timer)
     kube = await Kube.connect()
     context = Context(settings, kube, EngineHttp())
     scope = ", ".join(settings.namespaces) or "all namespaces"
