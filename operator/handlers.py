@@ -31,6 +31,8 @@ OWNED = {"app.kubernetes.io/managed-by": names.MANAGER}
 #: children are re-applied this often even when none seems missing (heals edits)
 FULL_RECONCILE_SECONDS = 60.0
 WARNING_PHASES = frozenset({"Degraded", "Halted"})
+#: status fields that change with every price: written at most every figures_interval
+FIGURES = frozenset({"price", "position", "realizedPnl", "unrealizedPnl", "openOrders"})
 
 Handler = Callable[..., Awaitable[Any]]
 Index = kopf.Index[Any, Any]
@@ -101,6 +103,7 @@ def _changed(current: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
 def build_registry(ctx: Context) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
     last_full: dict[str, float] = {}
+    figures_at: dict[str, float] = {}
 
     @kopf.on.startup(id="configure", registry=registry)
     async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
@@ -252,8 +255,13 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
             engine_error=unanswered,
         )
         new = build_status(status, observation, datetime.now(UTC))
-        if _changed(status, new):
+        now = time.monotonic()
+        if _changed(status, {k: v for k, v in new.items() if k not in FIGURES}) or (
+            _changed(status, new)
+            and now - figures_at.get(uid, 0.0) >= ctx.settings.figures_interval
+        ):
             patch.status.update(new)
+            figures_at[uid] = now
         if new["phase"] != status.get("phase"):
             kind = "Warning" if new["phase"] in WARNING_PHASES else "Normal"
             emit(kind, new["phase"], new.get("message") or f"phase {new['phase']}")
@@ -275,6 +283,7 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         patch.status["phase"] = "Deleting"
         exchange = reconciler.exchange_of(spec)
         last_full.pop(uid, None)
+        figures_at.pop(uid, None)
         await reconciler.finalize(
             ctx,
             name,

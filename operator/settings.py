@@ -41,6 +41,12 @@ class OperatorSettings(BaseSettings):
     status_interval: float = Field(
         2.0, gt=0, description="seconds between reads of each market maker's /status"
     )
+    figures_interval: float = Field(
+        10.0,
+        ge=0,
+        description="seconds between status writes that only move price, position or PnL "
+        "(phase and conditions are written as soon as they change)",
+    )
     storage_size: str = Field("1Gi", description="size of each strategy's state volume")
     storage_class: str | None = Field(
         None, description="StorageClass of state volumes; unset: the cluster's default"

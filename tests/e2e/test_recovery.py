@@ -85,5 +85,9 @@ def test_market_maker_killed_while_an_order_fills_offline(
     levels = [(o["side"], o["price"]) for o in orders]
     assert len(levels) == len(set(levels))
     wait_ready(kc, "btc-grid")
-    status = kc.json("get", "gs", "btc-grid")["status"]
-    assert Decimal(status["position"]) == Decimal(target["quantity"])
+
+    def position() -> bool:
+        status = kc.json("get", "gs", "btc-grid")["status"]
+        return Decimal(status.get("position", "0")) == Decimal(target["quantity"])
+
+    poll("status.position to show the offline fill", position, timeout=30)
