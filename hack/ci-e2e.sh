@@ -15,10 +15,9 @@ cd "${REPO_ROOT}"
 t0=${SECONDS}
 # host python for `pip wheel` (image) and the pytest venv
 if ! python3 -c 'import pip, venv, ensurepip' >/dev/null 2>&1; then
-  need_root
   log "apt-get install python3-pip python3-venv"
-  ${SUDO} apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive ${SUDO} apt-get install -y -qq --no-install-recommends python3-pip python3-venv >/dev/null
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends python3-pip python3-venv >/dev/null
 fi
 "${HACK_DIR}/cluster.sh" up
 t_cluster=$((SECONDS - t0))

@@ -6,8 +6,9 @@
 #   hack/cluster.sh tools    only install prerequisites and build the tools / node image
 #   hack/cluster.sh env      print `export KUBECONFIG=...; export PATH=...` for a shell
 # Environment: GRIDOPS_CACHE_DIR (default ~/.cache/gridops), GRIDOPS_CLUSTER_NAME
-# (gridops), GRIDOPS_KUBECONFIG, GRIDOPS_REGISTRY=auto|yes|no (auto: probe Docker Hub
-# for 3 s; yes: plain `kind create cluster` with kind's own node image).
+# (gridops), GRIDOPS_KUBECONFIG, GRIDOPS_REGISTRY=auto|yes|no (auto: probe for 3 s the
+# registry Docker pulls from, see registry_reachable; yes: plain `kind create cluster`
+# with kind's own node image), GRIDOPS_REGISTRY_PROBE_URL.
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,22 +18,36 @@ registry_reachable() {
   case "${GRIDOPS_REGISTRY:-auto}" in
     yes) return 0 ;; no) return 1 ;;
   esac
-  # the registry API answers 401 (or 200) to an anonymous /v2/ when it is reachable
-  local code
-  code="$(curl -s -o /dev/null -w '%{http_code}' -m 3 https://registry-1.docker.io/v2/ || true)"
+  # The registry Docker itself pulls kind's node image from, as this machine's Docker is
+  # configured (`docker info`): its first registry mirror, else its index server; or
+  # GRIDOPS_REGISTRY_PROBE_URL. A registry's /v2/ answers 401 (or 200) when reachable.
+  local url="${GRIDOPS_REGISTRY_PROBE_URL:-}" code
+  if [ -z "${url}" ]; then
+    url="$(docker info -f '{{range .RegistryConfig.Mirrors}}{{.}} {{end}}' 2>/dev/null || true)"
+    url="${url%% *}"
+    [ -n "${url}" ] || url="$(docker info -f '{{.IndexServerAddress}}' 2>/dev/null || true)"
+    [ -n "${url}" ] || return 1
+    url="${url%/}"; url="${url%/v1}/v2/"
+  fi
+  code="$(curl -s -o /dev/null -w '%{http_code}' -m 3 "${url}" || true)"
   [ "${code}" = 401 ] || [ "${code}" = 200 ]
 }
 
 tools() {
   mkdir -p "${LOG_DIR}"
   "${HACK_DIR}/docker-setup.sh"
+  USE_REGISTRY=0
+  if registry_reachable; then USE_REGISTRY=1; log "registry reachable: using kind's published node image"; fi
+  # Once, before the parallel builds below: each of them then finds Go on PATH (the
+  # toolchain fetch is safe to run concurrently too, but need not be).
+  ensure_go
   # The Kubernetes compile is the long pole on a cold cache: run it in the background
   # while the other tools download and build (kubectl/kubeadm pinned to the cluster).
   local k8s_log="${LOG_DIR}/build-k8s.log" k8s_pid
   "${HACK_DIR}/build-k8s.sh" > "${k8s_log}" 2>&1 &
   k8s_pid=$!
   "${HACK_DIR}/build-tools.sh" host
-  if [ "${USE_REGISTRY:-0}" = 0 ]; then
+  if [ "${USE_REGISTRY}" = 0 ]; then
     "${HACK_DIR}/build-tools.sh" node
   fi
   if ! wait "${k8s_pid}"; then
@@ -40,7 +55,7 @@ tools() {
     die "building Kubernetes ${K8S_VERSION} failed (full log: ${k8s_log})"
   fi
   tail -n 1 "${k8s_log}" >&2
-  if [ "${USE_REGISTRY:-0}" = 0 ]; then
+  if [ "${USE_REGISTRY}" = 0 ]; then
     "${HACK_DIR}/node-image.sh"
   fi
 }
@@ -59,8 +74,7 @@ wait_ready() {
 
 up() {
   local t0=${SECONDS}
-  if registry_reachable; then USE_REGISTRY=1; log "registry reachable: using kind's published node image"; else USE_REGISTRY=0; fi
-  tools
+  tools   # sets USE_REGISTRY
   mkdir -p "$(dirname "${KUBECONFIG_PATH}")"
   if cluster_exists; then
     local st; st="$(docker inspect -f '{{.State.Status}}' "$(node_container)" 2>/dev/null || echo missing)"
@@ -119,7 +133,7 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  tools) USE_REGISTRY=0; registry_reachable && USE_REGISTRY=1; tools ;;
+  tools) tools ;;
   env) echo "export KUBECONFIG='${KUBECONFIG_PATH}'; export PATH='${BIN_CACHE}/current':\"\$PATH\"" ;;
   *) echo "usage: $0 up|down|status|tools|env" >&2; exit 2 ;;
 esac

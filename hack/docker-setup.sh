@@ -38,9 +38,8 @@ apt_install() { # only the packages whose command is missing
   done
   [ "${#pkgs[@]}" -eq 0 ] && return 0
   log "apt-get install ${pkgs[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  ${SUDO} apt-get update -qq
-  ${SUDO} apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
 }
 
 apt_install dockerd:docker.io jq:jq debootstrap:debootstrap iptables:iptables \

@@ -20,18 +20,17 @@ if have_postgres; then
 fi
 
 need_root
-export DEBIAN_FRONTEND=noninteractive
 # The tests never use the package's `main` cluster: don't create (and start) one. A
 # drop-in, not an edit of createcluster.conf, so dpkg sees no changed conffile.
 ${SUDO} mkdir -p /etc/postgresql-common/createcluster.d
 echo "create_main_cluster = false" |
   ${SUDO} tee /etc/postgresql-common/createcluster.d/gridops-no-main.conf >/dev/null
 
-install_postgres() { ${SUDO} apt-get install -y -qq --no-install-recommends postgresql; }
+install_postgres() { apt_get install -y -qq --no-install-recommends postgresql; }
 # A fresh machine has no package lists yet; an old list may name versions long gone.
 if ! compgen -G "/var/lib/apt/lists/*_Packages" >/dev/null || ! install_postgres; then
   log "apt-get update"
-  ${SUDO} apt-get update -qq
+  apt_get update -qq
   install_postgres
 fi
 have_postgres || die "postgresql installed but no initdb under /usr/lib/postgresql/*/bin"

@@ -15,15 +15,15 @@ key="$(printf '%s|%s|%s|v1' "${name}" "${DEBIAN_SUITE}" "${pkgs}" | sha256sum | 
 out="${CACHE_DIR}/rootfs/${name}-${DEBIAN_SUITE}-${key}.tar"
 if [ -s "${out}" ]; then echo "${out}"; exit 0; fi
 
-command -v debootstrap >/dev/null || { ${SUDO} apt-get update -qq && ${SUDO} apt-get install -y -qq debootstrap >/dev/null; }
-mirror="${GRIDOPS_DEBIAN_MIRROR:-$(sed -n 's/^\(deb\|URIs:\) *\(\[[^]]*\] *\)\?\(https\?:[^ ]*debian\/\?\)\( .*\|$\)/\3/p' /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1 || true)}"
-mirror="${mirror:-http://deb.debian.org/debian}"
+command -v debootstrap >/dev/null || { apt_get update -qq >&2 && apt_get install -y -qq debootstrap >/dev/null; }
+# the mirror this machine's apt uses (or GRIDOPS_DEBIAN_MIRROR); no built-in default
+mirror="$(debian_mirror)" || exit 1
 debs="${CACHE_DIR}/debs/${DEBIAN_SUITE}"
 root="${CACHE_DIR}/rootfs/${name}-${DEBIAN_SUITE}-${key}.d"
 mkdir -p "${debs}"
 ${SUDO} rm -rf "${root}"
 log "debootstrap ${DEBIAN_SUITE} minbase for ${name} (${pkgs:-no extra packages}) from ${mirror}"
-${SUDO} debootstrap --variant=minbase --cache-dir="${debs}" ${pkgs:+--include="${pkgs}"} \
+${SUDO} env DEBIAN_FRONTEND=noninteractive debootstrap --variant=minbase --cache-dir="${debs}" ${pkgs:+--include="${pkgs}"} \
   "${DEBIAN_SUITE}" "${root}" "${mirror}" > "${LOG_DIR}/debootstrap-${name}.log" 2>&1 ||
   die "debootstrap failed, see ${LOG_DIR}/debootstrap-${name}.log"
 # slim down: no apt lists, docs, man pages, caches; keep copyright files

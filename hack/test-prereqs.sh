@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What `make test` needs beyond Python packages, from Debian's packages (idempotent):
 # openssl (the TLS tests make a certificate), chromium (the dashboard's browser tests;
-# Playwright drives /usr/bin/chromium, it never downloads a browser) and PostgreSQL's
-# server binaries (the durable engine's tests start throwaway servers).
+# Playwright drives /usr/bin/chromium, it never downloads a browser), curl and unzip (the
+# Go bootstrap test runs hack/lib.sh's ensure_go) and PostgreSQL's server binaries (the
+# durable engine's tests start throwaway servers).
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,10 +11,10 @@ set -euo pipefail
 missing=()
 command -v openssl >/dev/null || missing+=(openssl)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v curl >/dev/null || missing+=(curl)
+command -v unzip >/dev/null || missing+=(unzip)
 if [ "${#missing[@]}" -gt 0 ]; then
-  need_root
-  export DEBIAN_FRONTEND=noninteractive
-  ${SUDO} apt-get update -qq
-  ${SUDO} apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 "$(dirname "${BASH_SOURCE[0]}")/postgres.sh"
