@@ -12,12 +12,16 @@
 #   3. the component images are imported into the node's containerd store by a
 #      throw-away containerd running on the host against the node's /var/lib/containerd;
 #   4. the tree is `docker import`ed as ${NODE_IMAGE} with kind's entrypoint.
+# Storage: kube-controller-manager's host-path provisioner backs kind's default
+# StorageClass; node/gridops-hostpath-pv.service keeps its volumes on /var and the
+# createContainer hook node/hostpath-volumes.sh makes them writable for non-root pods.
 # The result is labelled with a hash of its inputs; a matching image is reused.
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 { # parsed as a whole before it runs: editing this file cannot break a running copy
 need_root
+ensure_go   # `go mod download` of kind's module below
 
 POD_SUBNET="${GRIDOPS_POD_SUBNET:-10.244.0.0/16}"
 NODE_POD_CIDR="${POD_SUBNET%.*/*}.0/24"   # the single node gets the first /24
@@ -134,6 +138,9 @@ install -m 0644 "${files}"/etc/systemd/system/kubelet.service.d/* "${root}/etc/s
 for b in kubeadm kubelet kubectl; do install -m 0755 "${K8S_BIN}/$b" "${root}/usr/bin/$b"; done
 for b in containerd containerd-shim-runc-v2 ctr; do install -m 0755 "${CTRD_BIN}/$b" "${root}/usr/local/bin/$b"; done
 for b in host-local loopback ptp portmap bridge; do install -m 0755 "${CNI_BIN}/$b" "${root}/opt/cni/bin/$b"; done
+# host-path PersistentVolumes: kept on /var, writable for non-root pods (see the files)
+install -m 0755 "${HACK_DIR}/node/hostpath-volumes.sh" "${root}/usr/local/bin/gridops-hostpath-volumes"
+install -m 0644 "${HACK_DIR}/node/gridops-hostpath-pv.service" "${root}/etc/systemd/system/"
 crictl="$(tool_dir crictl "${CRICTL_VERSION}")/crictl"
 [ ! -x "${crictl}" ] || install -m 0755 "${crictl}" "${root}/usr/local/bin/crictl"
 echo "${K8S_VERSION}" > "${root}/kind/version"
@@ -142,9 +149,10 @@ echo "${K8S_VERSION}" > "${root}/kind/version"
 sed "s#@POD_SUBNET@#${NODE_POD_CIDR}#" "${HACK_DIR}/node/10-gridops-ptp.conflist" > "${root}/etc/cni/net.d/10-gridops-ptp.conflist"
 
 # containerd: base runtime spec as kind derives it (default spec + product-files hook, no
-# rlimits), the sandbox image kubeadm expects
+# rlimits) plus our host-path volume hook, the sandbox image kubeadm expects
 "${CTRD_BIN}/ctr" oci spec |
-  jq '.hooks.createContainer += [{"path": "/kind/bin/mount-product-files.sh"}] | del(.process.rlimits)' \
+  jq '.hooks.createContainer += [{"path": "/kind/bin/mount-product-files.sh"},
+        {"path": "/usr/local/bin/gridops-hostpath-volumes"}] | del(.process.rlimits)' \
   > "${root}/etc/containerd/cri-base.json"
 sed -i "s#^\([[:space:]]*sandbox_image[[:space:]]*=\).*#\1 \"${pause_image}\"#" "${root}/etc/containerd/config.toml"
 grep -q "sandbox_image = \"${pause_image}\"" "${root}/etc/containerd/config.toml" || die "could not set sandbox_image"
@@ -164,8 +172,9 @@ rm -f "${root}"/lib/systemd/system/sysinit.target.wants/systemd-tmpfiles-setup.s
   "${root}"/lib/systemd/system/sockets.target.wants/*initctl* "${root}"/lib/systemd/system/basic.target.wants/*
 echo "ReadKMsg=no" >> "${root}/etc/systemd/journald.conf"
 ln -sfn /lib/systemd/systemd "${root}/sbin/init"
-chroot_sh "systemctl enable kubelet.service containerd.service undo-mount-hacks.service >/dev/null 2>&1 && systemctl mask systemd-binfmt.service >/dev/null 2>&1"
+chroot_sh "systemctl enable kubelet.service containerd.service undo-mount-hacks.service gridops-hostpath-pv.service >/dev/null 2>&1 && systemctl mask systemd-binfmt.service >/dev/null 2>&1"
 [ -L "${root}/etc/systemd/system/multi-user.target.wants/kubelet.service" ] || die "systemctl enable failed in node rootfs"
+[ -L "${root}/etc/systemd/system/kubelet.service.wants/gridops-hostpath-pv.service" ] || die "could not enable gridops-hostpath-pv.service"
 
 # ---------------------------------------------------------------- preload images
 log "importing component images into the node's containerd store"
