@@ -118,24 +118,36 @@ def _name_rule() -> Schema:
     }
 
 
-def _immutable(schema: Schema, path: list[str], what: str) -> None:
+#: What a live strategy's orders and state are tied to: the symbol, the exchange account,
+#: and the grid's lattice (a client order id names a level, and a level's price is
+#: anchorPrice + level * priceInterval). Changing one means a new strategy.
+IMMUTABLE = [
+    ["symbol"],
+    ["exchange", "name"],
+    ["exchange", "account"],
+    ["grid", "mode"],
+    ["grid", "priceInterval"],
+    ["grid", "anchorPrice"],
+]
+
+
+def _immutable(schema: Schema, path: list[str]) -> None:
     node = schema
     for part in path:
         node = node["properties"][part]
     node.setdefault("x-kubernetes-validations", []).append(
         {
             "rule": "self == oldSelf",
-            "message": f"{what} cannot change on a live strategy: delete the GridStrategy "
-            "(its orders are cancelled) and create a new one",
+            "message": f"{'.'.join(path)} cannot change on a live strategy: delete the "
+            "GridStrategy (its orders are cancelled) and create a new one",
         }
     )
 
 
 def spec_schema() -> Schema:
     schema = model_schema(StrategySpec)
-    _immutable(schema, ["symbol"], "symbol")
-    _immutable(schema, ["exchange", "name"], "exchange.name")
-    _immutable(schema, ["exchange", "account"], "exchange.account")
+    for path in IMMUTABLE:
+        _immutable(schema, path)
     return schema
 
 

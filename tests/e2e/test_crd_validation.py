@@ -54,7 +54,7 @@ def test_a_bad_name_is_rejected(namespace: Kubectl, operator_chart: str, name: s
     assert "metadata.name" in message or "name" in message.lower(), message
 
 
-def test_symbol_and_account_cannot_change_on_a_live_strategy(
+def test_symbol_account_and_lattice_cannot_change_on_a_live_strategy(
     namespace: Kubectl, operator_chart: str
 ) -> None:
     code, message = apply(namespace, "fixed", good_spec())
@@ -62,6 +62,7 @@ def test_symbol_and_account_cannot_change_on_a_live_strategy(
     for change, field in (
         ({"symbol": "ETH/USDT"}, "spec.symbol"),
         ({"exchange": {"account": "other"}}, "spec.exchange.account"),
+        ({"grid": {**good_spec()["grid"], "priceInterval": "300"}}, "spec.grid.priceInterval"),
     ):
         code, message = apply(namespace, "fixed", {**good_spec(), **change})
         assert code != 0

@@ -134,13 +134,16 @@ def test_a_spec_change_rolls_the_market_maker_which_resyncs(
     namespace: Kubectl, operator_chart: str
 ) -> None:
     kc = namespace
-    kc.apply(example())
+    still = example()
+    still["spec"]["exchange"]["sim"] = {"tickInterval": 0}  # only the test moves things
+    kc.apply(still)
     wait_ready(kc, "btc-grid")
     exchange = Exchange(kc)
-    wait_for_orders(exchange, "btc-grid", at_least=3)
+    wait_for_orders(exchange, "btc-grid", at_least=5)
     old = market_maker_pod(kc, "btc-grid")
     old_hash = old["metadata"]["annotations"]["gridops.io/config-hash"]
-    kc.run("patch", "gs", "btc-grid", "--type", "merge", "-p", '{"spec":{"grid":{"buyWindow":2}}}')
+    change = '{"spec":{"grid":{"buyWindow":8}}}'
+    kc.run("patch", "gs", "btc-grid", "--type", "merge", "-p", change)
 
     def rolled() -> dict[str, Any] | None:
         found = pods(kc, "app.kubernetes.io/component=market-maker,gridops.io/strategy=btc-grid")
@@ -156,9 +159,15 @@ def test_a_spec_change_rolls_the_market_maker_which_resyncs(
         return found.get("status") == "True" and found.get("observedGeneration") == generation
 
     poll("Synced at the new generation", synced_at_generation, timeout=120, interval=0.5)
+
+    def widened() -> bool:
+        orders = exchange.open_orders("btc-grid")
+        ids = [o["cid"] for o in orders]
+        return len(orders) == 8 and len(set(ids)) == 8 and {o["side"] for o in orders} == {"BUY"}
+
     poll(
-        "the grid to shrink to buyWindow 2",
-        lambda: len(exchange.open_orders("btc-grid")) == 2,
+        "the grid to widen to 8 buys, each level once",
+        widened,
         timeout=60,
         on_timeout=lambda: json.dumps(exchange.open_orders("btc-grid")),
     )

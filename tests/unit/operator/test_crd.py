@@ -135,7 +135,8 @@ def test_cross_field_rules_are_cel_and_identity_fields_are_immutable() -> None:
     assert any("buyWindow" in r for r in rules)
     assert any("databaseUrlSecret" in r for r in rules)
     assert any("self.metadata.name" in r for r in rules)
-    assert rules.count("self == oldSelf") == 3  # symbol, exchange.name, exchange.account
+    # symbol, exchange name and account, the grid's mode, interval and anchor
+    assert rules.count("self == oldSelf") == 6
 
 
 @pytest.mark.parametrize("bad", BAD_SPECS, ids=[b.id for b in BAD_SPECS])
