@@ -32,8 +32,18 @@ def _check_port(port: int) -> None:
             ) from None
 
 
+def _logging() -> None:
+    """kopf's formatter, so each line about an object says which one ([namespace/name])."""
+    root = logging.getLogger()
+    level = root.level
+    root.handlers.clear()
+    kopf.configure(log_format=kopf.LogFormat.FULL, log_prefix=True)
+    root.setLevel(level)
+
+
 async def run(settings: OperatorSettings) -> None:
     _check_port(settings.liveness_port)
+    _logging()
     # one line per liveness probe, or per status read of each strategy, is noise
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("kopf.objects").addFilter(_quiet_timer)

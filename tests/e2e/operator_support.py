@@ -47,7 +47,7 @@ async def main(op, arg):
             return order(await client.get_order(client_order_id=arg))
     async with SimulatorClient(address) as sim:
         if op == "fill":
-            filled = await sim.fill_order(arg)
+            filled, _ = await sim.fill_order(arg)
             return order(filled)
         if op == "price":
             symbol, price = arg.split("=")
