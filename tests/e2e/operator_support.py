@@ -99,6 +99,17 @@ def example(name: str = "btc-grid", **spec_changes: Any) -> dict[str, Any]:
     return document
 
 
+def still_example(name: str = "btc-grid") -> dict[str, Any]:
+    """The example on a market where only the test moves the price or fills orders.
+
+    No price ticks arrive there, so the stale-data rule is set out of the way.
+    """
+    document = example(name)
+    document["spec"]["exchange"]["sim"] = {"tickInterval": 0}
+    document["spec"]["risk"]["staleDataSeconds"] = 86400
+    return document
+
+
 def strategy(kc: Kubectl, name: str) -> dict[str, Any]:
     found: dict[str, Any] = kc.json("get", "gridstrategy", name)
     return found

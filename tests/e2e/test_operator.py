@@ -23,6 +23,7 @@ from .operator_support import (
     example,
     market_maker_pod,
     pods,
+    still_example,
     strategy,
     timed,
     wait_condition,
@@ -134,9 +135,7 @@ def test_a_spec_change_rolls_the_market_maker_which_resyncs(
     namespace: Kubectl, operator_chart: str
 ) -> None:
     kc = namespace
-    still = example()
-    still["spec"]["exchange"]["sim"] = {"tickInterval": 0}  # only the test moves things
-    kc.apply(still)
+    kc.apply(still_example())
     wait_ready(kc, "btc-grid")
     exchange = Exchange(kc)
     wait_for_orders(exchange, "btc-grid", at_least=5)

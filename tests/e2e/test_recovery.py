@@ -14,9 +14,9 @@ from .operator_support import (
     Exchange,
     conditions,
     diagnostics,
-    example,
     market_maker_pod,
     pods,
+    still_example,
     wait_for_orders,
     wait_ready,
 )
@@ -30,10 +30,7 @@ def test_market_maker_killed_while_an_order_fills_offline(
     namespace: Kubectl, operator_chart: str
 ) -> None:
     kc = namespace
-    # a still market: only the test moves the price or fills orders
-    document = example()
-    document["spec"]["exchange"]["sim"] = {"tickInterval": 0}
-    kc.apply(document)
+    kc.apply(still_example())
     wait_ready(kc, "btc-grid")
     exchange = Exchange(kc)
     buys = wait_for_orders(exchange, "btc-grid", at_least=3)
