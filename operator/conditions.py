@@ -127,9 +127,11 @@ def _conditions(obs: Observation, previous: Mapping[str, Status]) -> list[Status
         blocking = _condition(blocked.condition, False, blocked.reason, blocked.message)
         if blocked.condition == "ConnectorReady":
             connector = blocking
-        market_maker = _condition(
-            "MarketMakerReady", False, "NotStarted", f"not started: {blocked.message}"
-        )
+            market_maker = _condition(
+                "MarketMakerReady", False, "NotStarted", f"not started: {blocked.message}"
+            )
+        else:
+            market_maker = blocking
     if obs.live_enabled:
         live = _workload("LiveServerReady", obs.live_server, "the live server")
     else:

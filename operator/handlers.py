@@ -1,26 +1,26 @@
 """kopf glue: indexes, handlers, and the one place operator errors become kopf's.
 
-Each handler is a few lines over reconciler.py, and what they decide comes from the pure
-modules. Deployments and pods are watched into in-memory indexes (no polling of the API
-server); the timer reads them, asks the market maker for /status, and writes the status.
-Handlers go on an explicit registry (build_registry): importing this changes nothing.
+Each handler is a few lines over reconciler.py and observer.py, and what they decide comes
+from the pure modules. Deployments and pods are watched into in-memory indexes (no polling
+of the API server); every change to one wakes its strategy's status loop (a daemon), which
+reads them, asks the market maker for /status, and writes the status. Handlers go on an
+explicit registry (build_registry): importing this changes nothing.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import kopf
 
 from . import names, reconciler
-from .conditions import Blocked, Observation, build_status
+from .conditions import Blocked
 from .crd import GROUP, PLURAL, VERSION
 from .errors import Invalid, Temporary
+from .observer import Observer
 from .reconciler import Context, Emit
 from .strategy import Strategy, config_hash
 
@@ -28,11 +28,6 @@ log = logging.getLogger(__name__)
 
 RESOURCE = (GROUP, VERSION, PLURAL)
 OWNED = {"app.kubernetes.io/managed-by": names.MANAGER}
-#: children are re-applied this often even when none seems missing (heals edits)
-FULL_RECONCILE_SECONDS = 60.0
-WARNING_PHASES = frozenset({"Degraded", "Halted"})
-#: status fields that change with every price: written at most every figures_interval
-FIGURES = frozenset({"price", "position", "realizedPnl", "unrealizedPnl", "openOrders"})
 
 Handler = Callable[..., Awaitable[Any]]
 Index = kopf.Index[Any, Any]
@@ -64,46 +59,9 @@ def _first(index: Index, key: Any) -> Any | None:
     return next(iter(index.get(key, ())), None)
 
 
-def _children(
-    strategy: Strategy, deployments: Index, pods: Index
-) -> tuple[dict[str, Any], dict[str, list[Any]]]:
-    ns, name = strategy.namespace, strategy.name
-    connector = names.connector(strategy.spec.exchange)
-    found = {
-        child: stored
-        for child in (names.market_maker(name), names.live_server(name), connector)
-        if (stored := _first(deployments, (ns, child))) is not None
-    }
-    by_component = {
-        names.MARKET_MAKER: list(pods.get((ns, names.MARKET_MAKER, name), ())),
-        names.LIVE_SERVER: list(pods.get((ns, names.LIVE_SERVER, name), ())),
-        names.CONNECTOR: list(pods.get((ns, names.CONNECTOR, strategy.spec.exchange.key), ())),
-    }
-    return found, by_component
-
-
-def _invalid_status(
-    name: str, generation: int, spec: Mapping[str, Any], status: Mapping[str, Any], error: str
-) -> dict[str, Any]:
-    observation = Observation(
-        name=name,
-        generation=generation,
-        paused=bool(spec.get("paused")),
-        live_enabled=True,
-        connector_name="",
-        blocked=Blocked("MarketMakerReady", "InvalidSpec", error),
-    )
-    return build_status(status, observation, datetime.now(UTC))
-
-
-def _changed(current: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    return any(current.get(key) != value for key, value in new.items())
-
-
 def build_registry(ctx: Context) -> kopf.OperatorRegistry:
     registry = kopf.OperatorRegistry()
-    last_full: dict[str, float] = {}
-    figures_at: dict[str, float] = {}
+    observer = Observer(ctx)
 
     @kopf.on.startup(id="configure", registry=registry)
     async def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
@@ -129,9 +87,12 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         await ctx.http.close()
         await ctx.kube.close()
 
-    # a handler receives an index as the keyword argument named by the index's id
+    # A handler receives an index as the keyword argument named by the index's id. The
+    # index functions are async so they run on the loop and can wake a status loop.
     @kopf.index("apps", "v1", "deployments", id="deployments", labels=OWNED, registry=registry)
-    def deployments(namespace: str | None, name: str, body: kopf.Body, **_: Any) -> dict[Any, Any]:
+    async def deployments(
+        namespace: str | None, name: str, labels: kopf.Labels, body: kopf.Body, **_: Any
+    ) -> dict[Any, Any]:
         template = body.spec.get("template", {}).get("metadata", {})
         summary = {
             "metadata": {
@@ -140,10 +101,11 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
             },
             "status": dict(body.status),
         }
+        _wake(observer, namespace, labels)
         return {(namespace, name): summary}
 
     @kopf.index("", "v1", "pods", id="pods", labels=OWNED, registry=registry)
-    def pods(
+    async def pods(
         namespace: str | None, labels: kopf.Labels, body: kopf.Body, **_: Any
     ) -> dict[Any, Any]:
         component = labels.get(names.COMPONENT, "")
@@ -152,10 +114,11 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
             "metadata": {"deletionTimestamp": body.metadata.get("deletionTimestamp")},
             "status": dict(body.status),
         }
+        _wake(observer, namespace, labels)
         return {(namespace, component, owner): summary}
 
     @kopf.index(*RESOURCE, id="strategies", registry=registry)
-    def strategies(
+    async def strategies(
         namespace: str | None, name: str, uid: str, spec: kopf.Spec, meta: kopf.Meta, **_: Any
     ) -> dict[Any, Any]:
         try:
@@ -164,11 +127,15 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
             return {}
         created = str(meta.get("creationTimestamp") or "")
         found = reconciler.peer(strategy, created, bool(meta.get("deletionTimestamp")))
+        observer.member(namespace or "", found.account, name)
         return {(namespace, found.account): found}
 
-    def blocked(strategy: Strategy, meta: kopf.Meta, index: Index) -> Blocked | None:
-        peers = index.get((strategy.namespace, strategy.spec.exchange.key), ())
-        return reconciler.blocked(strategy, str(meta.get("creationTimestamp") or ""), peers)
+    def blocker(meta: Mapping[str, Any], index: Index) -> Callable[[Strategy], Blocked | None]:
+        def blocked(strategy: Strategy) -> Blocked | None:
+            peers = index.get((strategy.namespace, strategy.spec.exchange.key), ())
+            return reconciler.blocked(strategy, str(meta.get("creationTimestamp") or ""), peers)
+
+        return blocked
 
     # distinct ids: a strategy created while no operator ran is both created and resumed
     @kopf.on.resume(*RESOURCE, id="reconcile-resume", backoff=5, registry=registry)
@@ -187,11 +154,12 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         **_: Any,
     ) -> None:
         strategy = reconciler.parse(name, namespace, uid, meta.get("generation", 0), spec)
-        block = blocked(strategy, meta, strategies)
+        block = blocker(meta, strategies)(strategy)
         emit = emitter(body)
         before = _first(deployments, (namespace, names.market_maker(name)))
         await reconciler.apply_children(ctx, strategy, block, emit)
-        last_full[uid] = time.monotonic()
+        observer.applied(uid)
+        observer.wake(namespace, strategy=name)
         if block is not None:
             emit("Warning", block.reason, block.message)
         elif before is None:
@@ -199,72 +167,18 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         elif before["metadata"]["annotations"].get(names.CONFIG_HASH) != config_hash(strategy):
             emit("Normal", "Rolling", "the spec changed: the market maker restarts and resyncs")
 
-    @kopf.timer(
-        *RESOURCE, id="observe", interval=ctx.settings.status_interval, backoff=5, registry=registry
-    )
-    @mapped
+    @kopf.daemon(*RESOURCE, id="observe", backoff=5, cancellation_timeout=10, registry=registry)
     async def observe(
-        body: kopf.Body,
-        name: str,
-        namespace: str,
-        uid: str,
-        spec: kopf.Spec,
-        meta: kopf.Meta,
-        status: kopf.Status,
-        annotations: kopf.Annotations,
-        patch: kopf.Patch,
-        strategies: Index,
-        deployments: Index,
-        pods: Index,
-        **_: Any,
+        stopped: kopf.DaemonStopped, body: kopf.Body, meta: kopf.Meta, **kwargs: Any
     ) -> None:
-        generation = meta.get("generation", 0)
-        try:
-            strategy = reconciler.parse(name, namespace, uid, generation, spec)
-        except Invalid as invalid:
-            new = _invalid_status(name, generation, spec, status, str(invalid))
-            if _changed(status, new):
-                patch.status.update(new)
-            return
-        emit = emitter(body)
-        block = blocked(strategy, meta, strategies)
-        found, by_component = _children(strategy, deployments, pods)
-        wanted = {names.market_maker(name), names.connector(strategy.spec.exchange)}
-        if strategy.spec.live_server.enabled:
-            wanted.add(names.live_server(name))
-        stale = time.monotonic() - last_full.get(uid, 0.0) > FULL_RECONCILE_SECONDS
-        if block is None and (stale or not wanted <= found.keys()):
-            await reconciler.apply_children(ctx, strategy, None, emit)
-            last_full[uid] = time.monotonic()
-        engine: dict[str, Any] | None = None
-        unanswered = "the market maker is not running"
-        if block is None and by_component[names.MARKET_MAKER]:
-            engine, unanswered = await reconciler.engine_status(ctx, strategy)
-        if engine is not None:
-            try:
-                if await reconciler.enforce(ctx, strategy, engine, annotations, emit):
-                    patch.metadata.annotations[names.CLEAR_HALT] = None
-            except Temporary as failure:
-                log.warning("%s/%s: %s", namespace, name, failure)
-        observation = reconciler.observation(
-            strategy,
-            block=block,
-            deployments=found,
-            pods=by_component,
-            engine=engine,
-            engine_error=unanswered,
+        await observer.run(
+            stopped,
+            body,
+            emitter(body),
+            blocker(meta, kwargs["strategies"]),
+            kwargs["deployments"],
+            kwargs["pods"],
         )
-        new = build_status(status, observation, datetime.now(UTC))
-        now = time.monotonic()
-        if _changed(status, {k: v for k, v in new.items() if k not in FIGURES}) or (
-            _changed(status, new)
-            and now - figures_at.get(uid, 0.0) >= ctx.settings.figures_interval
-        ):
-            patch.status.update(new)
-            figures_at[uid] = now
-        if new["phase"] != status.get("phase"):
-            kind = "Warning" if new["phase"] in WARNING_PHASES else "Normal"
-            emit(kind, new["phase"], new.get("message") or f"phase {new['phase']}")
 
     @kopf.on.delete(*RESOURCE, id="finalize", backoff=5, registry=registry)
     @mapped
@@ -282,8 +196,7 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
     ) -> None:
         patch.status["phase"] = "Deleting"
         exchange = reconciler.exchange_of(spec)
-        last_full.pop(uid, None)
-        figures_at.pop(uid, None)
+        observer.forget(namespace, name, uid)
         await reconciler.finalize(
             ctx,
             name,
@@ -297,3 +210,8 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         )
 
     return registry
+
+
+def _wake(observer: Observer, namespace: str | None, labels: Mapping[str, str]) -> None:
+    strategy = labels.get(names.STRATEGY_LABEL, "")
+    observer.wake(namespace or "", strategy=strategy, account=labels.get(names.ACCOUNT_LABEL, ""))

@@ -33,7 +33,9 @@ class Kind:
     def group(self) -> str:
         return self.api_version.rpartition("/")[0]
 
-    def path(self, namespace: str | None, name: str | None = None) -> str:
+    def path(
+        self, namespace: str | None, name: str | None = None, subresource: str | None = None
+    ) -> str:
         root = "/api/v1" if self.api_version == "v1" else f"/apis/{self.api_version}"
         parts = [root]
         if self.namespaced and namespace:
@@ -41,6 +43,8 @@ class Kind:
         parts.append(self.plural)
         if name:
             parts.append(quote(name))
+        if subresource:
+            parts.append(subresource)
         return "/".join(parts)
 
 
@@ -52,6 +56,7 @@ KINDS = {
     "PersistentVolumeClaim": Kind("v1", "persistentvolumeclaims"),
     "Pod": Kind("v1", "pods"),
     "StorageClass": Kind("storage.k8s.io/v1", "storageclasses", namespaced=False),
+    "GridStrategy": Kind("gridops.io/v1alpha1", "gridstrategies"),
 }
 
 _TEMPORARY = {408, 409, 429, 500, 502, 503, 504}
@@ -91,11 +96,13 @@ class Kube:
         query: dict[str, str] | None = None,
         body: Any = None,
         content_type: str = "application/json",
+        subresource: str | None = None,
     ) -> Manifest | None:
         spec = KINDS[kind]
-        if not rbac.allowed(spec.group, spec.plural, verb):
-            raise AssertionError(f"{verb} {spec.plural} is not in operator/rbac.py")
-        path = spec.path(namespace, name)
+        resource = f"{spec.plural}/{subresource}" if subresource else spec.plural
+        if not rbac.allowed(spec.group, resource, verb):
+            raise AssertionError(f"{verb} {resource} is not in operator/rbac.py")
+        path = spec.path(namespace, name, subresource)
         if query:
             path += "?" + urlencode(query)
         headers = {"Content-Type": content_type, "Accept": "application/json"}
@@ -157,6 +164,27 @@ class Kube:
         query = {"labelSelector": selector} if selector else None
         result = await self._call("list", "GET", kind, namespace, query=query)
         return list((result or {}).get("items") or [])
+
+    async def merge_patch(
+        self,
+        kind: str,
+        namespace: str,
+        name: str,
+        patch: Manifest,
+        subresource: str | None = None,
+    ) -> bool:
+        """A JSON merge patch (None deletes a key); False when the object is gone."""
+        result = await self._call(
+            "patch",
+            "PATCH",
+            kind,
+            namespace,
+            name,
+            body=patch,
+            content_type="application/merge-patch+json",
+            subresource=subresource,
+        )
+        return result is not None
 
     async def delete(self, kind: str, namespace: str, name: str) -> bool:
         """Delete it (children go in the background); False when it was not there."""

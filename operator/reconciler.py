@@ -6,6 +6,7 @@ decide comes from the pure modules (children, conditions, observe, accounts).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import secrets
@@ -128,14 +129,19 @@ async def apply_children(
     wanted = children.desired(strategy, ctx.settings, use_claim=use_claim)
     # one field manager per strategy on the shared connector: see operator/connector.py
     manager = f"{names.MANAGER}/{strategy.uid}"
-    for manifest in wanted.connector:
-        await ctx.kube.apply(manifest, manager)
-    for manifest in wanted.own:
+
+    async def put(manifest: Manifest, manager: str) -> None:
         if manifest["kind"] == "PersistentVolumeClaim":
             # a claim's spec is immutable once bound: made once, never re-applied
             await ctx.kube.create(manifest)
         else:
-            await ctx.kube.apply(manifest, names.MANAGER)
+            await ctx.kube.apply(manifest, manager)
+
+    # independent objects: the pods wait for what they mount, the engine for its connector
+    await asyncio.gather(
+        *(put(m, manager) for m in wanted.connector),
+        *(put(m, names.MANAGER) for m in wanted.own),
+    )
     for kind, name in wanted.absent:
         if await ctx.kube.delete(kind, ns, name):
             emit("Normal", "Removed", f"{kind} {name} removed (spec.liveServer.enabled: false)")
