@@ -45,8 +45,9 @@ from gridops.models import Order, OrderEvent, OrderStatus, OrderType, Side
 
 ECHO_METHOD = "/bench.Echo/Call"
 ECHO_STREAM_METHOD = "/bench.Echo/Stream"
-BLAST_PREFIX = "blast-"
-END_ORDER_ID = "blast-end"
+# Grid-shaped ids (`<prefix>-<level>-<B|S>-<n>`): a prefix filter matches only those.
+BLAST_PREFIX = "blast"
+END_ORDER_ID = "blast-0-S-1"
 BLAST_SYMBOL = "BTC/USDT"
 #: distinct order events `prepare` serializes; longer blasts repeat them
 PREPARED_POOL = 1024
@@ -139,7 +140,9 @@ class Control:
             order = replace(template, client_order_id=client_order_id, order_id=str(i))
             return to_broadcast(OrderEvent(order), session)
 
-        pool = [event(i, f"{BLAST_PREFIX}{i}") for i in range(min(count - 1, PREPARED_POOL))]
+        pool = [
+            event(i, f"{BLAST_PREFIX}-{i}-B-1") for i in range(min(count - 1, PREPARED_POOL))
+        ]
         self.prepared = [pool[i % len(pool)] for i in range(count - 1)] if pool else []
         self.prepared.append(event(count - 1, END_ORDER_ID))
         return {"prepared": count, "prepare_seconds": time.perf_counter() - started}
