@@ -72,6 +72,8 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         )
         settings.posting.reporting_component = names.MANAGER
         settings.posting.level = logging.WARNING
+        # an Event about an object in a namespace being deleted is refused: give up soon
+        settings.posting.default_backoffs = (1, 2, 4)
         settings.watching.server_timeout = 300
         settings.watching.client_timeout = 330
         settings.watching.connect_timeout = 10

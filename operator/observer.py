@@ -8,10 +8,9 @@ No kopf here: the handlers hand in kopf's live body and indexes (plain mappings)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -33,7 +32,21 @@ Index = Mapping[Any, Iterable[Any]]
 
 
 class Stopped(Protocol):
+    """kopf's DaemonStopped: true once the daemon should exit; awaitable until then."""
+
     def __bool__(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> Awaitable[Any]: ...
+
+
+async def _nap(wake: asyncio.Event, stopped: Stopped, seconds: float) -> None:
+    """Until woken, stopped, or `seconds` passed."""
+    waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stopped.wait())]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()
 
 
 def _first(index: Index, key: Any) -> Any | None:
@@ -113,8 +126,7 @@ class Observer:
                     await self.once(body, emit, blocked, deployments, pods)
                 except Temporary as error:
                     log.warning("[%s/%s] %s", namespace, name, error)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), self.ctx.settings.status_interval)
+                await _nap(wake, stopped, self.ctx.settings.status_interval)
                 wake.clear()
         finally:
             self._wakes.pop((namespace, name), None)

@@ -207,11 +207,16 @@ async def test_an_invalid_spec_is_degraded_with_the_reason() -> None:
 
 
 class Flag:
+    """Like kopf's DaemonStopped: truthy once set, awaitable until then."""
+
     def __init__(self) -> None:
-        self.set = False
+        self.event = asyncio.Event()
 
     def __bool__(self) -> bool:
-        return self.set
+        return self.event.is_set()
+
+    async def wait(self, timeout: float | None = None) -> None:
+        await self.event.wait()
 
 
 async def test_the_loop_wakes_at_once_on_a_child_change_and_stops_on_its_flag() -> None:
@@ -233,6 +238,5 @@ async def test_the_loop_wakes_at_once_on_a_child_change_and_stops_on_its_flag() 
     observer.member(NS, "sim-demo", NAME)
     observer.wake(NS, account="sim-demo")  # a connector pod changed: wakes its members
     await until(2)
-    stopped.set = True
-    observer.wake(NS, strategy=NAME)
+    stopped.event.set()  # no wake needed: the loop naps on the flag too
     await asyncio.wait_for(task, 5)
