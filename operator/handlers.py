@@ -114,7 +114,7 @@ def build_registry(ctx: Context) -> kopf.OperatorRegistry:
         owner = labels.get(names.STRATEGY_LABEL) or labels.get(names.ACCOUNT_LABEL, "")
         summary = {
             "metadata": {"deletionTimestamp": body.metadata.get("deletionTimestamp")},
-            "status": dict(body.status),
+            "status": dict(body.status),  # podIP, conditions, containerStatuses
         }
         _wake(observer, namespace, labels)
         return {(namespace, component, owner): summary}

@@ -169,12 +169,13 @@ class Observer:
         await self._heal(strategy, block, found, emit)
         engine: dict[str, Any] | None = None
         unanswered = "the market maker is not running"
+        url = reconciler.engine_url(strategy, by_component[names.MARKET_MAKER])
         if block is None and by_component[names.MARKET_MAKER]:
-            engine, unanswered = await reconciler.engine_status(self.ctx, strategy)
+            engine, unanswered = await reconciler.engine_status(self.ctx, url)
         if engine is not None:
             annotations = meta.get("annotations") or {}
             try:
-                if await reconciler.enforce(self.ctx, strategy, engine, annotations, emit):
+                if await reconciler.enforce(self.ctx, strategy, url, engine, annotations, emit):
                     clear = {"metadata": {"annotations": {names.CLEAR_HALT: None}}}
                     await self.ctx.kube.merge_patch("GridStrategy", namespace, name, clear)
             except Temporary as failure:

@@ -181,8 +181,18 @@ def observation(
     )
 
 
-async def engine_status(ctx: Context, strategy: Strategy) -> tuple[dict[str, Any] | None, str]:
-    url = names.market_maker_url(strategy.name, strategy.namespace)
+def engine_url(strategy: Strategy, pods: Iterable[Mapping[str, Any]]) -> str:
+    """The market maker's pod itself, by IP: a Service routes only to Ready pods, and
+    only once kube-proxy caught up, but /status answers from the start (Syncing too)."""
+    for pod in pods:
+        ip = (pod.get("status") or {}).get("podIP")
+        if ip and not (pod.get("metadata") or {}).get("deletionTimestamp"):
+            host = f"[{ip}]" if ":" in ip else ip
+            return f"http://{host}:{names.MARKET_MAKER_PORT}"
+    return names.market_maker_url(strategy.name, strategy.namespace)
+
+
+async def engine_status(ctx: Context, url: str) -> tuple[dict[str, Any] | None, str]:
     try:
         return await ctx.http.status(url), ""
     except Temporary as error:
@@ -192,15 +202,15 @@ async def engine_status(ctx: Context, strategy: Strategy) -> tuple[dict[str, Any
 async def enforce(
     ctx: Context,
     strategy: Strategy,
+    url: str,
     engine: Mapping[str, Any],
     annotations: Mapping[str, str],
     emit: Emit,
 ) -> bool:
-    """Make the engine match the spec (paused) and the clear-halt annotation.
+    """Make the engine at `url` match the spec (paused) and the clear-halt annotation.
 
     Returns True when the clear-halt annotation was acted on and can be removed.
     """
-    url = names.market_maker_url(strategy.name, strategy.namespace)
     if bool(engine.get("paused")) != strategy.spec.paused:
         action = "pause" if strategy.spec.paused else "resume"
         await ctx.http.control(url, action, await control_token(ctx, strategy))

@@ -240,3 +240,18 @@ async def test_the_loop_wakes_at_once_on_a_child_change_and_stops_on_its_flag() 
     await until(2)
     stopped.event.set()  # no wake needed: the loop naps on the flag too
     await asyncio.wait_for(task, 5)
+
+
+def test_the_engine_is_asked_at_its_pod_ip_not_through_its_service() -> None:
+    from gridops.operator.reconciler import engine_url
+
+    from .strategies import strategy
+
+    s = strategy()
+    leaving = {"metadata": {"deletionTimestamp": "t"}, "status": {"podIP": "10.0.0.1"}}
+    fresh = {"metadata": {}, "status": {"podIP": "10.0.0.2"}}
+    assert engine_url(s, [leaving, fresh]) == "http://10.0.0.2:8080"
+    assert (
+        engine_url(s, [{"metadata": {}, "status": {"podIP": "fd00::5"}}]) == "http://[fd00::5]:8080"
+    )
+    assert engine_url(s, [leaving]) == "http://btc-grid-mm.trading.svc:8080"
