@@ -275,3 +275,38 @@ def test_an_operator_restart_changes_nothing(namespace: Kubectl, operator_chart:
     )
     wait_ready(kc, "btc-grid")
     assert snapshot() == before
+
+
+def test_a_tripped_breaker_is_cleared_by_the_annotation(
+    namespace: Kubectl, operator_chart: str
+) -> None:
+    kc = namespace
+    kc.apply(still_example())
+    wait_ready(kc, "btc-grid")
+    exchange = Exchange(kc)
+    exchange.call("price", "BTC/USDT=54000")  # +8 % at once: maxMovePercent is 5
+    halted = wait_condition(kc, "btc-grid", "RiskHalted", "True", timeout=60)
+    assert "gridops.io/clear-halt" in halted["message"]
+    assert strategy(kc, "btc-grid")["status"]["phase"] == "Halted"
+
+    kc.run("annotate", "gs", "btc-grid", "gridops.io/clear-halt=now")
+    wait_condition(kc, "btc-grid", "RiskHalted", "False", timeout=60)
+
+    def annotation_removed() -> bool:
+        annotations = strategy(kc, "btc-grid")["metadata"].get("annotations") or {}
+        return "gridops.io/clear-halt" not in annotations
+
+    poll("the operator to remove the annotation", annotation_removed, timeout=30)
+    events = kc.run("get", "events", "--field-selector", "involvedObject.name=btc-grid").stdout
+    assert "RiskCleared" in events
+
+
+def test_skip_cancel_forces_a_deletion(namespace: Kubectl, operator_chart: str) -> None:
+    kc = namespace
+    kc.apply(example())
+    wait_ready(kc, "btc-grid")
+    kc.run("annotate", "gs", "btc-grid", "gridops.io/skip-cancel=true")
+    kc.run("delete", "gs", "btc-grid", "--timeout=120s")
+    events = kc.run("get", "events", "--field-selector", "involvedObject.name=btc-grid").stdout
+    assert "CancelSkipped" in events
+    assert "OrdersCancelled" not in events
