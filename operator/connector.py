@@ -22,12 +22,12 @@ SUPPORTED_EXCHANGES = frozenset({"sim"})
 
 def _metadata(strategy: Strategy) -> Manifest:
     exchange = strategy.spec.exchange
-    return {
-        "name": names.connector(exchange),
-        "namespace": strategy.namespace,
-        "labels": names.connector_labels(exchange),
-        "ownerReferences": [strategy.owner(controller=False)],
-    }
+    return pods.metadata(
+        names.connector(exchange),
+        strategy.namespace,
+        names.connector_labels(exchange),
+        [strategy.owner(controller=False)],
+    )
 
 
 def config_map(strategy: Strategy) -> Manifest | None:

@@ -21,12 +21,8 @@ TOKEN_KEY = "token"
 
 
 def _metadata(strategy: Strategy, name: str) -> Manifest:
-    return {
-        "name": name,
-        "namespace": strategy.namespace,
-        "labels": names.strategy_labels(strategy.name, names.MARKET_MAKER),
-        "ownerReferences": [strategy.owner()],
-    }
+    labels = names.strategy_labels(strategy.name, names.MARKET_MAKER)
+    return pods.metadata(name, strategy.namespace, labels, [strategy.owner()])
 
 
 def config_map(strategy: Strategy) -> Manifest:

@@ -102,6 +102,10 @@ def pod_spec(main: Manifest, volumes: list[Manifest], *, grace: int = 15) -> Man
     }
 
 
+def metadata(name: str, namespace: str, labels: dict[str, str], owners: list[Manifest]) -> Manifest:
+    return {"name": name, "namespace": namespace, "labels": labels, "ownerReferences": owners}
+
+
 def deployment(
     name: str,
     namespace: str,
@@ -114,12 +118,7 @@ def deployment(
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {
-            "name": name,
-            "namespace": namespace,
-            "labels": labels,
-            "ownerReferences": owners,
-        },
+        "metadata": metadata(name, namespace, labels, owners),
         "spec": {
             "replicas": 1,
             # never two engines of one strategy, not even during a rollout
@@ -140,12 +139,7 @@ def service(
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {
-            "name": name,
-            "namespace": namespace,
-            "labels": labels,
-            "ownerReferences": owners,
-        },
+        "metadata": metadata(name, namespace, labels, owners),
         "spec": {
             "selector": labels,
             "ports": [

@@ -249,3 +249,14 @@ def timed(what: str, action: Callable[[], Any]) -> Any:
     result = action()
     TIMINGS.add(what, time.monotonic() - started)
     return result
+
+
+def running(kc: Kubectl, *documents: dict[str, Any], orders: int = 3) -> Exchange:
+    """Apply the strategies, wait until each is Ready with `orders` open orders."""
+    kc.apply(*documents)
+    exchange = Exchange(kc)
+    for document in documents:
+        name = document["metadata"]["name"]
+        wait_ready(kc, name)
+        wait_for_orders(exchange, name, at_least=orders)
+    return exchange

@@ -23,6 +23,7 @@ from .operator_support import (
     example,
     market_maker_pod,
     pods,
+    running,
     still_example,
     strategy,
     timed,
@@ -102,12 +103,8 @@ def test_pause_cancels_only_its_orders_keeps_the_pod_and_resume_trades_again(
     namespace: Kubectl, operator_chart: str
 ) -> None:
     kc = namespace
-    kc.apply(example(), example("btc-grid-2"))
-    wait_ready(kc, "btc-grid")
-    wait_ready(kc, "btc-grid-2")
-    exchange = Exchange(kc)
-    wait_for_orders(exchange, "btc-grid", at_least=3)
-    others = wait_for_orders(exchange, "btc-grid-2", at_least=3)
+    exchange = running(kc, example(), example("btc-grid-2"))
+    others = exchange.open_orders("btc-grid-2")
     # one connector for the account, owned by both strategies
     deployments = kc.json("get", "deployments", "-l", "app.kubernetes.io/component=connector")
     (connector,) = deployments["items"]
@@ -135,10 +132,7 @@ def test_a_spec_change_rolls_the_market_maker_which_resyncs(
     namespace: Kubectl, operator_chart: str
 ) -> None:
     kc = namespace
-    kc.apply(still_example())
-    wait_ready(kc, "btc-grid")
-    exchange = Exchange(kc)
-    wait_for_orders(exchange, "btc-grid", at_least=5)
+    exchange = running(kc, still_example(), orders=5)
     old = market_maker_pod(kc, "btc-grid")
     old_hash = old["metadata"]["annotations"]["gridops.io/config-hash"]
     change = '{"spec":{"grid":{"buyWindow":8}}}'
@@ -195,12 +189,8 @@ def test_delete_cancels_only_its_orders_and_the_connector_goes_with_the_last(
     namespace: Kubectl, operator_chart: str
 ) -> None:
     kc = namespace
-    kc.apply(example(), example("btc-grid-2"))
-    wait_ready(kc, "btc-grid")
-    wait_ready(kc, "btc-grid-2")
-    exchange = Exchange(kc)
-    wait_for_orders(exchange, "btc-grid", at_least=3)
-    kept = {o["cid"] for o in wait_for_orders(exchange, "btc-grid-2", at_least=3)}
+    exchange = running(kc, example(), example("btc-grid-2"))
+    kept = {o["cid"] for o in exchange.open_orders("btc-grid-2")}
 
     kc.run("delete", "gs", "btc-grid", "--timeout=120s")
     assert exchange.open_orders("btc-grid") == []

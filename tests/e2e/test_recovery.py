@@ -11,13 +11,12 @@ import pytest
 from .conftest import Kubectl, poll
 from .operator_support import (
     TIMINGS,
-    Exchange,
     conditions,
     diagnostics,
     market_maker_pod,
     pods,
+    running,
     still_example,
-    wait_for_orders,
     wait_ready,
 )
 
@@ -30,10 +29,8 @@ def test_market_maker_killed_while_an_order_fills_offline(
     namespace: Kubectl, operator_chart: str
 ) -> None:
     kc = namespace
-    kc.apply(still_example())
-    wait_ready(kc, "btc-grid")
-    exchange = Exchange(kc)
-    buys = wait_for_orders(exchange, "btc-grid", at_least=3)
+    exchange = running(kc, still_example())
+    buys = exchange.open_orders("btc-grid")
     target = max(buys, key=lambda o: Decimal(o["price"]))  # the nearest buy
     old = market_maker_pod(kc, "btc-grid")
 
