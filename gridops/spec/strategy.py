@@ -88,10 +88,12 @@ class RiskSettings(SpecModel):
     """Risk rules; a tripped rule stops new entries until it clears."""
 
     max_move_percent: PositiveDecimal = Field(
-        Decimal(5), description="circuit breaker: a move of this many percent ..."
+        Decimal(5),
+        description="circuit breaker: no new entries after the price moves this many percent "
+        "within moveWindowSeconds",
     )
     move_window_seconds: float = Field(
-        1.0, gt=0, le=86400, description="... within this many seconds"
+        1.0, gt=0, le=86400, description="the circuit breaker's window, in seconds"
     )
     max_position: NonNegativeDecimal | None = Field(
         None, description="no new entries while |position| reaches this (base); unset: no limit"
