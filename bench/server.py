@@ -140,9 +140,7 @@ class Control:
             order = replace(template, client_order_id=client_order_id, order_id=str(i))
             return to_broadcast(OrderEvent(order), session)
 
-        pool = [
-            event(i, f"{BLAST_PREFIX}-{i}-B-1") for i in range(min(count - 1, PREPARED_POOL))
-        ]
+        pool = [event(i, f"{BLAST_PREFIX}-{i}-B-1") for i in range(min(count - 1, PREPARED_POOL))]
         self.prepared = [pool[i % len(pool)] for i in range(count - 1)] if pool else []
         self.prepared.append(event(count - 1, END_ORDER_ID))
         return {"prepared": count, "prepare_seconds": time.perf_counter() - started}
