@@ -88,6 +88,9 @@ class SymbolInfo:
     step_size: Decimal
     min_quantity: Decimal
     min_notional: Decimal
+    #: fee rates as fractions (0.001 = 0.1 %); zero when the venue does not say
+    maker_fee: Decimal = ZERO
+    taker_fee: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,6 +181,8 @@ def symbol_info_to_pb(info: SymbolInfo) -> pb.SymbolInfo:
         step_size=fmt(info.step_size),
         min_quantity=fmt(info.min_quantity),
         min_notional=fmt(info.min_notional),
+        maker_fee=fmt(info.maker_fee),
+        taker_fee=fmt(info.taker_fee),
     )
 
 
@@ -193,6 +195,8 @@ def symbol_info_from_pb(msg: pb.SymbolInfo) -> SymbolInfo:
         step_size=dec(msg.step_size),
         min_quantity=dec(msg.min_quantity),
         min_notional=dec(msg.min_notional),
+        maker_fee=dec(msg.maker_fee),
+        taker_fee=dec(msg.taker_fee),
     )
 
 

@@ -299,6 +299,8 @@ class SymbolInfo(_message.Message):
     STEP_SIZE_FIELD_NUMBER: _builtins.int
     MIN_QUANTITY_FIELD_NUMBER: _builtins.int
     MIN_NOTIONAL_FIELD_NUMBER: _builtins.int
+    MAKER_FEE_FIELD_NUMBER: _builtins.int
+    TAKER_FEE_FIELD_NUMBER: _builtins.int
     symbol: _builtins.str
     base_asset: _builtins.str
     quote_asset: _builtins.str
@@ -308,6 +310,11 @@ class SymbolInfo(_message.Message):
     min_quantity: _builtins.str
     min_notional: _builtins.str
     """price * quantity must be at least this."""
+    maker_fee: _builtins.str
+    """Fee rates as fractions of the notional (0.001 = 0.1 %): maker for a resting order,
+    taker for one that crosses at placement. Empty: the connector does not know them.
+    """
+    taker_fee: _builtins.str
     def __init__(
         self,
         *,
@@ -318,10 +325,12 @@ class SymbolInfo(_message.Message):
         step_size: _builtins.str = ...,
         min_quantity: _builtins.str = ...,
         min_notional: _builtins.str = ...,
+        maker_fee: _builtins.str = ...,
+        taker_fee: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_asset", b"base_asset", "min_notional", b"min_notional", "min_quantity", b"min_quantity", "quote_asset", b"quote_asset", "step_size", b"step_size", "symbol", b"symbol", "tick_size", b"tick_size"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_asset", b"base_asset", "maker_fee", b"maker_fee", "min_notional", b"min_notional", "min_quantity", b"min_quantity", "quote_asset", b"quote_asset", "step_size", b"step_size", "symbol", b"symbol", "taker_fee", b"taker_fee", "tick_size", b"tick_size"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -113,3 +113,9 @@ def test_unreadable_or_non_mapping_files(tmp_path: Path) -> None:
     path.write_text("- 1\n", encoding="utf-8")
     with pytest.raises(SimSettingsError, match="expected a mapping"):
         load_sim_settings(path)
+
+
+def test_symbol_info_carries_the_fee_rates() -> None:
+    market = create_market(SimSettings(maker_fee=D("0.0002"), taker_fee=D("0.0007")))
+    info = market.symbol_info("BTC/USDT")
+    assert (info.maker_fee, info.taker_fee) == (D("0.0002"), D("0.0007"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -90,7 +91,8 @@ class SimMarket:
         return list(self._specs)
 
     def symbol_info(self, symbol: str) -> SymbolInfo:
-        return self._spec(symbol).info()
+        info = self._spec(symbol).info()
+        return replace(info, maker_fee=self.config.maker_fee, taker_fee=self.config.taker_fee)
 
     def ticker(self, symbol: str) -> Ticker:
         self._spec(symbol)
