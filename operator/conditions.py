@@ -179,6 +179,7 @@ def _figures(doc: Mapping[str, Any]) -> Status:
         "realizedPnl": _amount(pnl.get("realized")),
         "unrealizedPnl": _amount(pnl.get("unrealized")),
         "openOrders": len(doc.get("openOrders") or ()),
+        "warnings": [str(w)[:1000] for w in doc.get("warnings") or ()][:20],
     }
     return {key: value for key, value in figures.items() if value is not None}
 
@@ -204,7 +205,7 @@ def build_status(previous: Mapping[str, Any] | None, obs: Observation, now: date
     by_type = {c["type"]: c for c in conditions}
     status: Status = {
         key: previous[key]
-        for key in ("price", "position", "realizedPnl", "unrealizedPnl", "openOrders")
+        for key in ("price", "position", "realizedPnl", "unrealizedPnl", "openOrders", "warnings")
         if key in previous
     }
     if obs.engine is not None:

@@ -84,6 +84,7 @@ class Observer:
         self._last_full: dict[str, float] = {}
         self._figures_at: dict[str, float] = {}
         self._phase: dict[str, str] = {}
+        self._warned: dict[str, set[str]] = {}
 
     # -- waking ------------------------------------------------------------------------
 
@@ -103,7 +104,7 @@ class Observer:
 
     def forget(self, namespace: str, name: str, uid: str) -> None:
         self.wake(namespace, strategy=name)
-        for table in (self._last_full, self._figures_at, self._phase):
+        for table in (self._last_full, self._figures_at, self._phase, self._warned):
             table.pop(uid, None)
 
     # -- the loop ----------------------------------------------------------------------
@@ -190,6 +191,15 @@ class Observer:
         )
         new = build_status(status, observation, datetime.now(UTC))
         await self._write(strategy_key=(namespace, name, uid), status=status, new=new, emit=emit)
+        self._warn(uid, new.get("warnings") or (), emit)
+
+    def _warn(self, uid: str, warnings: Iterable[str], emit: Emit) -> None:
+        """One Event per distinct warning of the engine (a step below the fees, ...)."""
+        seen = self._warned.setdefault(uid, set())
+        for warning in warnings:
+            if warning not in seen:
+                seen.add(warning)
+                emit("Warning", "ConfigWarning", warning)
 
     async def _heal(
         self, strategy: Strategy, block: Blocked | None, found: Mapping[str, Any], emit: Emit

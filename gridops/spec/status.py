@@ -67,3 +67,8 @@ class StrategyStatus(SpecModel):
     open_orders: int | None = Field(None, ge=0, description="open orders on the exchange")
     connector: str | None = Field(None, description="the connector Deployment this strategy uses")
     message: str | None = Field(None, max_length=4096, description="what needs attention, if any")
+    warnings: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="what the engine warns about its config (e.g. a step below the fees)",
+    )

@@ -255,3 +255,17 @@ def test_the_engine_is_asked_at_its_pod_ip_not_through_its_service() -> None:
         engine_url(s, [{"metadata": {}, "status": {"podIP": "fd00::5"}}]) == "http://[fd00::5]:8080"
     )
     assert engine_url(s, [leaving]) == "http://btc-grid-mm.trading.svc:8080"
+
+
+async def test_each_engine_warning_becomes_one_event() -> None:
+    warning = "grid.priceInterval 25 is 0.05 % of the price 50000, not above a round trip's fees"
+    observer, kube, _ = make({**ENGINE, "warnings": [warning]})
+    observer.applied(UID)
+    events = Recorder()
+    deployments, pods = indexes()
+    await observer.once(body(), events, lambda s: None, deployments, pods)
+    await observer.once(body(), events, lambda s: None, deployments, pods)
+    assert [(k, r, m) for k, r, m in events.events if r == "ConfigWarning"] == [
+        ("Warning", "ConfigWarning", warning)
+    ]
+    assert kube.of("patch/status")[0]["status"]["warnings"] == [warning]
