@@ -300,3 +300,33 @@ def test_skip_cancel_forces_a_deletion(namespace: Kubectl, operator_chart: str) 
     events = kc.run("get", "events", "--field-selector", "involvedObject.name=btc-grid").stdout
     assert "CancelSkipped" in events
     assert "OrdersCancelled" not in events
+
+
+def test_an_unknown_symbol_is_named_in_the_market_makers_condition(
+    namespace: Kubectl, operator_chart: str
+) -> None:
+    kc = namespace
+    kc.apply(example(symbol="DOGE/USDT"))  # the sim lists BTC/USDT and ETH/USDT
+    found = wait_condition(
+        kc, "btc-grid", "MarketMakerReady", "False", reason="CrashLoopBackOff", timeout=120
+    )
+    assert "DOGE/USDT" in found["message"]
+    assert "exit code 2" in found["message"]
+    assert strategy(kc, "btc-grid")["status"]["phase"] in ("Pending", "Degraded")
+
+
+def test_a_step_below_the_fees_is_warned_about(namespace: Kubectl, operator_chart: str) -> None:
+    kc = namespace
+    losing = example()
+    losing["spec"]["grid"]["priceInterval"] = "25"  # 0.05 % against 2 x 0.1 % in fees
+    kc.apply(losing)
+    wait_ready(kc, "btc-grid")
+
+    def warned() -> list[str]:
+        found: list[str] = strategy(kc, "btc-grid").get("status", {}).get("warnings") or []
+        return found
+
+    (warning,) = poll("status.warnings", warned, timeout=60)
+    assert "grid.priceInterval 25" in warning
+    events = kc.run("get", "events", "--field-selector", "involvedObject.name=btc-grid").stdout
+    assert "ConfigWarning" in events
