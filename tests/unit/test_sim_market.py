@@ -392,6 +392,31 @@ def test_positions_realized_and_unrealized_pnl_net_of_fees(market: SimMarket) ->
     assert position.unrealized_pnl == (D("50000") - D("51000")) * D("-0.01")
 
 
+def test_positions_leave_the_exchange_quantized_to_the_tick(market: SimMarket) -> None:
+    """Average cost divides: 3 buys at 49000, 49000, 49000.01 average 49000.00333...; the
+    fees (0.1 % of 98.00002) end in 8 decimals. Reported: multiples of the 0.01 tick."""
+    for cid, price in (("b1", "49000"), ("b2", "49000"), ("b3", "49000.01")):
+        market.place_order(buy(cid, price, "0.002"))
+        market.fill_order(cid)
+    market.set_price(BTC, D("49123.45"))
+    (position,) = market.positions(BTC)
+    assert position.quantity == D("0.006")
+    assert position.entry_price == D("49000.00")
+    assert position.realized_pnl == D("-0.29")  # -(0.098 + 0.098 + 0.09800002)
+    assert position.unrealized_pnl == D("0.74")  # (49123.45 - 49000.00333...) * 0.006
+    for value in (position.entry_price, position.mark_price, position.unrealized_pnl,
+                  position.realized_pnl):  # fmt: skip
+        assert value == value.quantize(D("0.01")), value
+
+    # Closing part of it realizes against the exact average, then rounds once.
+    market.place_order(sell("s1", "49200.01", "0.004"))
+    market.fill_order("s1")
+    (position,) = market.positions(BTC)
+    exact = (D("49200.01") - D("147000.01") / 3) * D("0.004") - D("0.29400002") - D("0.19680004")
+    assert position.realized_pnl == exact.quantize(D("0.01"))
+    assert position.entry_price == D("49000.00")
+
+
 def test_fees_are_charged_in_the_quote_asset_at_maker_or_taker_rate(market: SimMarket) -> None:
     market.place_order(buy("m", "49000", "0.01"))
     maker = market.fill_order("m").value.fill

@@ -426,7 +426,8 @@ class SimMarket:
         return fill
 
     def _position(self, symbol: str) -> Position:
-        return self._positions[symbol].view(symbol, self._prices[symbol], self._clock())
+        tick = self._specs[symbol].tick_size
+        return self._positions[symbol].view(symbol, self._prices[symbol], self._clock(), tick)
 
     def _emit(self, event: ExchangeEvent) -> None:
         self._events.append(event)

@@ -3,6 +3,10 @@
 Starting balances are not a position: a position is what the account traded here. The
 realized PnL is NET of fees (fees are charged in the quote asset), so for a position
 that is flat again it equals the quote the round trips earned.
+
+The state keeps the average cost exact (a division: 28 significant digits), so rounding
+never accumulates from fill to fill; what leaves it (`view`) is quantized to the symbol's
+tick, like every price and quote amount an exchange reports.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from gridops.decimals import ZERO
+from gridops.decimals import ZERO, round_to_step
 from gridops.models import Position, Side
 
 
@@ -42,14 +46,19 @@ class PositionState:
             # Flipped through zero: what is left was opened at this fill's price.
             self.entry_price = price
 
-    def view(self, symbol: str, mark: Decimal, at: datetime) -> Position:
+    def view(self, symbol: str, mark: Decimal, at: datetime, tick: Decimal) -> Position:
+        """The position as the exchange reports it: prices and PnL rounded to `tick`.
+
+        Unrealized PnL is computed from the exact average, then rounded, so it is the
+        nearest tick to the truth rather than a product of two roundings.
+        """
         return Position(
             symbol=symbol,
             quantity=self.quantity,
-            entry_price=self.entry_price,
-            mark_price=mark,
-            unrealized_pnl=(mark - self.entry_price) * self.quantity,
-            realized_pnl=self.realized_pnl,
+            entry_price=round_to_step(self.entry_price, tick),
+            mark_price=round_to_step(mark, tick),
+            unrealized_pnl=round_to_step((mark - self.entry_price) * self.quantity, tick),
+            realized_pnl=round_to_step(self.realized_pnl, tick),
             updated_at=at,
         )
 
