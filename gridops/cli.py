@@ -281,6 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--metrics-port", type=int, default=9090)
     demo.set_defaults(run=_demo)
 
+    from gridops.human import register  # status, orders, fills, cancel, check-config
+
+    register(sub)
+
     ver = sub.add_parser("version", help="print the version")
     ver.set_defaults(run=_version)
     return parser
