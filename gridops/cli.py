@@ -104,6 +104,8 @@ def _market_maker(ns: argparse.Namespace) -> None:
 def _live_server(ns: argparse.Namespace) -> None:
     from gridops.client import check_address
     from gridops.errors import InvalidArgument
+    from gridops.live_server.controls import ControlSettings
+    from gridops.live_server.history import StateDirError
     from gridops.live_server.runner import serve
 
     try:
@@ -114,16 +116,28 @@ def _live_server(ns: argparse.Namespace) -> None:
     urls = list(ns.market_maker or [])
     urls += [u for u in os.environ.get("GRIDOPS_LIVE_MARKET_MAKERS", "").split(",") if u]
     token = _read_token(ns.token_file, "--token-file")
-    asyncio.run(
-        serve(
-            ns.connector,
-            host=ns.host,
-            port=ns.port,
-            market_makers=urls,
-            token=token or os.environ.get("GRIDOPS_CONNECTOR_TOKEN") or None,
-            max_pending=ns.ws_max_pending,
-        )
+    control_token = _read_token(ns.control_token_file, "--control-token-file")
+    controls = ControlSettings(
+        token=control_token or os.environ.get("GRIDOPS_CONTROL_TOKEN") or None,
+        operator_managed=ns.operator_managed is not None,
+        namespace=ns.operator_managed or None,
     )
+    try:
+        asyncio.run(
+            serve(
+                ns.connector,
+                host=ns.host,
+                port=ns.port,
+                market_makers=urls,
+                token=token or os.environ.get("GRIDOPS_CONNECTOR_TOKEN") or None,
+                max_pending=ns.ws_max_pending,
+                state_dir=ns.state_dir,
+                controls=controls,
+            )
+        )
+    except StateDirError as error:  # raised before anything started
+        print(f"gridops: --state-dir {error}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _operator(ns: argparse.Namespace) -> None:
@@ -250,6 +264,25 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1000,
         help="events a WebSocket client may fall behind before it is dropped",
+    )
+    live.add_argument(
+        "--state-dir",
+        type=Path,
+        help="keep the price history here across restarts (default: a directory per "
+        "connector under the temp dir, e.g. /tmp/gridops-live-server/HOST_PORT)",
+    )
+    live.add_argument(
+        "--control-token-file",
+        help="file holding the market makers' control token, sent with the dashboard's "
+        "pause/resume/clear-halt (never to the browser); env GRIDOPS_CONTROL_TOKEN",
+    )
+    live.add_argument(
+        "--operator-managed",
+        nargs="?",
+        const="",
+        metavar="NAMESPACE",
+        help="the strategies are GridStrategy objects (in NAMESPACE): the dashboard shows "
+        "the kubectl commands instead of acting",
     )
     live.set_defaults(run=_live_server)
 

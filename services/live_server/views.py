@@ -1,78 +1,157 @@
-"""Domain values as the JSON documents of the live server's API (camelCase, decimal strings)."""
+"""Domain values as the JSON documents of the live server's API (camelCase, decimal strings).
+
+Every amount is quantized to its symbol's precision on the way out (see precision.py):
+prices and quote amounts to the tick, quantities to the step.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from gridops.decimals import fmt
+from gridops import order_ids
 from gridops.models import Account, Fill, Order, Position, Ticker
+
+from .precision import Precision
 
 
 def _t(value: datetime) -> str:
     return value.isoformat()
 
 
-def _d(value: Decimal) -> str:
-    return fmt(value)
+def strategy_of(client_order_id: str) -> str | None:
+    """The strategy prefix a grid id carries (`<prefix>-<level>-<B|S>-<n>`), else None."""
+    split = order_ids.split_id(client_order_id)
+    return split[0] if split else None
 
 
-def account(a: Account) -> dict[str, Any]:
+def account(a: Account, p: Precision) -> dict[str, Any]:
     return {
         "balances": [
-            {"asset": b.asset, "free": _d(b.free), "locked": _d(b.locked)} for b in a.balances
+            {
+                "asset": b.asset,
+                "free": p.asset(b.asset, b.free),
+                "locked": p.asset(b.asset, b.locked),
+            }
+            for b in a.balances
         ],
-        "equity": _d(a.equity),
+        "equity": p.asset(a.quote_asset, a.equity),
         "quoteAsset": a.quote_asset,
         "updatedAt": _t(a.updated_at),
     }
 
 
-def position(p: Position) -> dict[str, Any]:
+def position(x: Position, p: Precision) -> dict[str, Any]:
+    s = x.symbol
     return {
-        "symbol": p.symbol,
-        "quantity": _d(p.quantity),
-        "entryPrice": _d(p.entry_price),
-        "markPrice": _d(p.mark_price),
-        "unrealizedPnl": _d(p.unrealized_pnl),
-        "realizedPnl": _d(p.realized_pnl),
-        "updatedAt": _t(p.updated_at),
+        "symbol": s,
+        "quantity": p.quantity(s, x.quantity),
+        "entryPrice": p.price(s, x.entry_price),
+        "markPrice": p.price(s, x.mark_price),
+        "unrealizedPnl": p.quote(s, x.unrealized_pnl),
+        "realizedPnl": p.quote(s, x.realized_pnl),
+        "updatedAt": _t(x.updated_at),
     }
 
 
-def order(o: Order) -> dict[str, Any]:
+def order(o: Order, p: Precision) -> dict[str, Any]:
+    s = o.symbol
     return {
         "orderId": o.order_id,
         "clientOrderId": o.client_order_id,
-        "symbol": o.symbol,
+        "strategy": strategy_of(o.client_order_id),
+        "symbol": s,
         "side": o.side.value,
         "type": o.type.value,
-        "price": _d(o.price),
-        "quantity": _d(o.quantity),
-        "filledQuantity": _d(o.filled_quantity),
-        "averageFillPrice": _d(o.average_fill_price),
+        "price": p.price(s, o.price),
+        "quantity": p.quantity(s, o.quantity),
+        "filledQuantity": p.quantity(s, o.filled_quantity),
+        "averageFillPrice": p.price(s, o.average_fill_price),
         "status": o.status.value,
         "createdAt": _t(o.created_at),
         "updatedAt": _t(o.updated_at),
     }
 
 
-def fill(f: Fill) -> dict[str, Any]:
+def fill(f: Fill, p: Precision) -> dict[str, Any]:
+    s = f.symbol
     return {
         "tradeId": f.trade_id,
         "orderId": f.order_id,
         "clientOrderId": f.client_order_id,
-        "symbol": f.symbol,
+        "strategy": strategy_of(f.client_order_id),
+        "symbol": s,
         "side": f.side.value,
-        "price": _d(f.price),
-        "quantity": _d(f.quantity),
-        "fee": _d(f.fee),
+        "price": p.price(s, f.price),
+        "quantity": p.quantity(s, f.quantity),
+        "fee": p.fee(s, f.fee_asset, f.fee),
         "feeAsset": f.fee_asset,
         "maker": f.maker,
         "time": _t(f.time),
     }
 
 
-def price(t: Ticker) -> dict[str, Any]:
-    return {"symbol": t.symbol, "price": _d(t.price), "time": _t(t.time)}
+def price(t: Ticker, p: Precision) -> dict[str, Any]:
+    return {"symbol": t.symbol, "price": p.price(t.symbol, t.price), "time": _t(t.time)}
+
+
+# A market maker's /status document: which of its fields are prices or quote amounts
+# (to the tick) and which are quantities (to the step).
+_STATUS_PRICES = ("lastPrice", "tradedPrice")
+_STATUS_QUANTITIES = ("position",)
+_PNL = ("realized", "unrealized", "fees")
+_ORDER_PRICES = ("price",)
+_ORDER_QUANTITIES = ("quantity", "filled")
+_SLOT_PRICES = ("averageEntry", "realizedPnl")
+_SLOT_QUANTITIES = ("holding",)
+
+
+def _requantize(
+    document: dict[str, Any], keys: tuple[str, ...], how: Callable[[Decimal], str]
+) -> None:
+    for key in keys:
+        text = document.get(key)
+        if not isinstance(text, str):
+            continue
+        try:
+            document[key] = how(Decimal(text))
+        except InvalidOperation:
+            continue  # not a number: passed on as the market maker wrote it
+
+
+def market_maker_status(document: dict[str, Any], p: Precision) -> dict[str, Any]:
+    """A copy of a market maker's /status with its amounts quantized to its symbol's rules."""
+    symbol = document.get("symbol")
+    if not isinstance(symbol, str) or not p.knows(symbol):
+        return document
+
+    def to_price(value: Decimal) -> str:
+        return p.price(symbol, value)
+
+    def to_quantity(value: Decimal) -> str:
+        return p.quantity(symbol, value)
+
+    out = dict(document)
+    _requantize(out, _STATUS_PRICES, to_price)
+    _requantize(out, _STATUS_QUANTITIES, to_quantity)
+    if isinstance(out.get("pnl"), dict):
+        out["pnl"] = dict(out["pnl"])
+        _requantize(out["pnl"], _PNL, to_price)
+    for key, prices, quantities in (
+        ("openOrders", _ORDER_PRICES, _ORDER_QUANTITIES),
+        ("slots", _SLOT_PRICES, _SLOT_QUANTITIES),
+    ):
+        items = out.get(key)
+        if not isinstance(items, list):
+            continue
+        copies = []
+        for item in items:
+            if isinstance(item, dict):
+                item = dict(item)
+                _requantize(item, prices, to_price)
+                _requantize(item, quantities, to_quantity)
+            copies.append(item)
+        out[key] = copies
+    return out

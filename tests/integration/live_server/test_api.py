@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import aiohttp
 import pytest
 
 from gridops.live_server import views
+from gridops.live_server.precision import Precision
 from tests.support.poll import wait_until
 
 from .conftest import Stack
 
 
+async def _precision(stack: Stack) -> Precision:
+    return Precision([await stack.client.get_symbol_info(s) for s in ("BTC/USDT", "ETH/USDT")])
+
+
 async def test_account_positions_orders_match_the_connector(stack: Stack) -> None:
+    p = await _precision(stack)
     code, account = stack.live.get("/api/account")
     assert code == 200
-    expected = views.account(await stack.client.get_account())
+    expected = views.account(await stack.client.get_account(), p)
     assert account["balances"] == expected["balances"]
     assert account["quoteAsset"] == "USDT"
     assert Decimal(account["equity"]) == Decimal(expected["equity"])
@@ -23,10 +30,10 @@ async def test_account_positions_orders_match_the_connector(stack: Stack) -> Non
     code, orders = stack.live.get("/api/orders?symbol=BTC/USDT")
     assert code == 200
     connector_orders = await stack.client.get_open_orders("BTC/USDT")
-    assert orders == [views.order(o) for o in connector_orders]
+    assert orders == [views.order(o, p) for o in connector_orders]
     assert len(orders) == 5
     assert set(orders[0]) == {
-        "orderId", "clientOrderId", "symbol", "side", "type", "price", "quantity",
+        "orderId", "clientOrderId", "strategy", "symbol", "side", "type", "price", "quantity",
         "filledQuantity", "averageFillPrice", "status", "createdAt", "updatedAt",
     }  # fmt: skip
 
@@ -35,7 +42,9 @@ async def test_account_positions_orders_match_the_connector(stack: Stack) -> Non
     code, positions = stack.live.get("/api/positions?symbol=BTC/USDT")
     assert code == 200
     # Everything but the timestamp the exchange stamps at each read.
-    expected_positions = [views.position(p) for p in await stack.client.get_positions("BTC/USDT")]
+    expected_positions = [
+        views.position(x, p) for x in await stack.client.get_positions("BTC/USDT")
+    ]
     for document in (*positions, *expected_positions):
         document.pop("updatedAt")
     assert positions == expected_positions
@@ -96,3 +105,37 @@ async def test_bad_query_parameters_get_400_naming_them(
     code, body = stack.live.get(query)
     assert code == 400
     assert body["error"].startswith(word)
+
+
+async def test_unknown_api_paths_answer_json(stack: Stack) -> None:
+    code, body = stack.live.get("/api/nope")
+    assert code == 404
+    assert "/api/nope" in body["error"]
+    code, body = stack.live.get("/api/orders/extra/parts")
+    assert code == 404
+    assert body["error"].startswith("no such API path")
+    # a known path with the wrong method: 405, in JSON too
+    code, body, kind = stack.live.post("/api/orders", {})
+    assert (code, kind.split(";")[0]) == (405, "application/json")
+    assert "POST /api/orders" in body["error"]
+
+
+async def test_ws_messages_sent_is_a_counter(stack: Stack) -> None:
+    def metrics() -> tuple[list[str], dict[str, float]]:
+        code, text = stack.live.get("/metrics")
+        assert code == 200
+        lines = text.splitlines()
+        samples = dict(line.rsplit(" ", 1) for line in lines if line and line[0] != "#")
+        return lines, {name: float(value) for name, value in samples.items()}
+
+    lines, samples = metrics()
+    for name in ("gridops_live_ws_messages_sent", "gridops_live_ws_clients_dropped"):
+        assert f"# TYPE {name}_total counter" in lines
+        assert name not in samples  # no gauge of that name left
+    before = samples["gridops_live_ws_messages_sent_total"]
+    async with aiohttp.ClientSession() as session, session.ws_connect(stack.live.ws_url) as ws:
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+        await stack.sim.set_price("BTC/USDT", "50015")
+        while (await ws.receive_json(timeout=5))["type"] != "price":
+            pass
+    assert metrics()[1]["gridops_live_ws_messages_sent_total"] > before

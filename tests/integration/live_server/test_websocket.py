@@ -104,9 +104,9 @@ async def test_a_slow_client_is_dropped_without_slowing_the_others(stack: Stack)
                 price = str(50100 + (len(sent) % 50))
                 sent.append(price)
                 await stack.sim.set_price("BTC/USDT", price)
-                if len(sent) % 250 == 0 and _metric(stack, "gridops_live_ws_clients_dropped"):
+                if len(sent) % 250 == 0 and _metric(stack, "gridops_live_ws_clients_dropped_total"):
                     break
-            assert _metric(stack, "gridops_live_ws_clients_dropped") == 1
+            assert _metric(stack, "gridops_live_ws_clients_dropped_total") == 1
 
             async def all_received() -> bool:
                 return len(received) >= len(sent)
