@@ -200,7 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the exchange connector gRPC server",
         description="Serve one exchange account over gRPC (env: GRIDOPS_CONNECTOR_*).",
     )
-    conn.add_argument("--exchange", help="'sim' or a ccxt exchange id (default sim)")
+    conn.add_argument(
+        "--exchange",
+        help="'sim', the simulated exchange (the default and, for now, the only one; "
+        "ccxt exchanges are planned)",
+    )
     conn.add_argument("--account", help="account label (default 'default')")
     conn.add_argument("--host", help="bind address (default 0.0.0.0)")
     conn.add_argument("--port", type=int, help="gRPC port (default 50051; 0 picks one)")
@@ -331,8 +335,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         stream=sys.stderr,
     )
     run: Callable[[argparse.Namespace], None] = ns.run
-    with contextlib.suppress(KeyboardInterrupt):
-        run(ns)
+    from gridops.startup import StartupError
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            run(ns)
+    except StartupError as error:
+        # One line, last on stderr: under Kubernetes it is the termination message.
+        print(f"gridops: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import logging
 import signal
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -16,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
 from gridops.errors import Unavailable
+from gridops.startup import StartupError, bind_failed, bind_problem, port_error
 from gridops.v1 import connector_pb2, simulator_pb2
 
 from .adapter import ExchangeAdapter
@@ -91,37 +93,69 @@ class ConnectorServer:
         names += [health.SERVICE_NAME, reflection.SERVICE_NAME]
         reflection.enable_server_reflection(names, server)
 
-        bind = f"{self.settings.host}:{self.settings.port}"
-        if self.settings.tls_cert and self.settings.tls_key:
-            credentials = grpc.ssl_server_credentials(
-                [(self.settings.tls_key.read_bytes(), self.settings.tls_cert.read_bytes())]
-            )
-            self.port = server.add_secure_port(bind, credentials)
-        else:
-            self.port = server.add_insecure_port(bind)
-        if self.port == 0:
-            raise OSError(f"cannot bind the gRPC server to {bind}")
-
+        self._bind(server)
+        try:
+            self._serve_metrics()
+        except StartupError:
+            await server.stop(None)
+            raise
+        self._server = server
         await self.adapter.start()
         self._tasks.append(asyncio.create_task(self.upstream.run(), name="connector-upstream"))
-        self._server = server
         self._stopped = asyncio.Event()
         await server.start()
         await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
-        if self.settings.metrics_port is not None:
-            self._metrics_http, _ = start_http_server(
-                self.settings.metrics_port,
-                addr=self.settings.metrics_host,
-                registry=self.metrics.registry,
-            )
-            self.metrics_port = self._metrics_http.server_port
+        host = self.settings.host
+        symbols = self.adapter.symbols()
         log.info(
-            "connector %s (%s) serving on %s, session %s",
-            self.adapter.name,
-            self.adapter.account,
-            bind.replace(f":{self.settings.port}", f":{self.port}"),
-            self.session_id,
-        )
+            "connector %s (%s) serving on %s:%d, session %s; %d symbols (%s); metrics %s; "
+            "token auth %s, %s",
+            self.adapter.name, self.adapter.account, host, self.port, self.session_id,
+            len(symbols), ", ".join(symbols[:10]) + (", ..." if len(symbols) > 10 else ""),
+            f"http://{self.settings.metrics_host}:{self.metrics_port}/metrics"
+            if self.metrics_port is not None else "off",
+            "on" if self.settings.token else "off",
+            "TLS" if self.settings.tls_cert else "plaintext",
+        )  # fmt: skip
+
+    def _bind(self, server: grpc.aio.Server) -> None:
+        """Bind the gRPC port; a port that cannot be bound is a StartupError naming it."""
+        host, port = self.settings.host, self.settings.port
+        flag = ("--port (env GRIDOPS_CONNECTOR_PORT)", "--host (env GRIDOPS_CONNECTOR_HOST)")
+        # Asked first so that a busy port gives our line alone, not gRPC's C-level one.
+        problem = bind_problem(host, port) if port else None
+        if problem is not None:
+            raise port_error("gRPC port", host, port, flag, problem)
+        bind = f"{host}:{port}"
+        try:
+            if self.settings.tls_cert and self.settings.tls_key:
+                key = _read(self.settings.tls_key, "--tls-key", "GRIDOPS_CONNECTOR_TLS_KEY")
+                cert = _read(self.settings.tls_cert, "--tls-cert", "GRIDOPS_CONNECTOR_TLS_CERT")
+                credentials = grpc.ssl_server_credentials([(key, cert)])
+                self.port = server.add_secure_port(bind, credentials)
+            else:
+                self.port = server.add_insecure_port(bind)
+        except RuntimeError:  # "Failed to bind", without the cause: a race with the probe
+            self.port = 0
+        if self.port == 0:
+            why = bind_problem(host, port) or "cannot be bound"
+            raise port_error("gRPC port", host, port, flag, why)
+
+    def _serve_metrics(self) -> None:
+        if self.settings.metrics_port is None:
+            return
+        host, port = self.settings.metrics_host, self.settings.metrics_port
+        try:
+            self._metrics_http, _ = start_http_server(
+                port, addr=host, registry=self.metrics.registry
+            )
+        except OSError as error:
+            flags = (
+                "--metrics-port (env GRIDOPS_CONNECTOR_METRICS_PORT) or --no-metrics",
+                "--metrics-host (env GRIDOPS_CONNECTOR_METRICS_HOST)",
+            )
+            raise bind_failed("metrics port", host, port, flags, error) from None
+        self.metrics_port = self._metrics_http.server_port
 
     def _simulator_service(self) -> object | None:
         from .sim.adapter import SimAdapter  # the Simulator exists only for the sim
@@ -178,12 +212,24 @@ class ConnectorServer:
         await self._stopped.wait()
 
 
+def _read(path: Path, flag: str, env: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise StartupError(
+            f"{flag} {path}: cannot read it: {error.strerror or error} (env {env})"
+        ) from None
+
+
 def make_adapter(settings: ConnectorSettings) -> ExchangeAdapter:
     if settings.exchange == "sim":
         from .sim.adapter import SimAdapter
-        from .sim.settings import SimSettings, load_sim_settings
+        from .sim.settings import SimSettings, SimSettingsError, load_sim_settings
 
-        sim = load_sim_settings(settings.sim_config) if settings.sim_config else SimSettings()
+        try:
+            sim = load_sim_settings(settings.sim_config) if settings.sim_config else SimSettings()
+        except SimSettingsError as error:
+            raise StartupError(f"--sim-config {error} (env GRIDOPS_CONNECTOR_SIM_CONFIG)") from None
         overrides: dict[str, Any] = {}
         if settings.sim_seed is not None:
             overrides["seed"] = settings.sim_seed
@@ -191,9 +237,17 @@ def make_adapter(settings: ConnectorSettings) -> ExchangeAdapter:
             overrides["tick_interval"] = settings.sim_tick_seconds
         if overrides:
             sim = sim.model_copy(update=overrides)
-        return SimAdapter(sim, account=settings.account, state_path=settings.sim_state)
-    raise SystemExit(
-        f"exchange {settings.exchange!r}: only 'sim' is available in this version "
+        try:
+            return SimAdapter(sim, account=settings.account, state_path=settings.sim_state)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            # A state file another version wrote, or a half-copied one: say which file.
+            reason = error.strerror if isinstance(error, OSError) else f"not a sim state: {error}"
+            raise StartupError(
+                f"--sim-state {settings.sim_state}: cannot restore the sim exchange from it "
+                f"({reason}); move it away to start afresh (env GRIDOPS_CONNECTOR_SIM_STATE)"
+            ) from None
+    raise StartupError(
+        f"--exchange {settings.exchange!r}: only 'sim' is available in this version "
         "(the ccxt adapter is planned)"
     )
 

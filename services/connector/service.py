@@ -8,6 +8,8 @@ is stamped with the same per-subscriber sequence as what follows.
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -15,6 +17,7 @@ from datetime import datetime
 import grpc
 
 from gridops import __version__, order_ids
+from gridops.lograte import LogBudget, skipped
 from gridops.v1 import connector_pb2 as cpb
 from gridops.v1 import types_pb2 as pb
 from gridops.wire import (
@@ -34,6 +37,8 @@ from .metrics import ConnectorMetrics
 from .upstream import Upstream
 
 SESSION_HEADER = "gridops-session-id"
+
+log = logging.getLogger(__name__)
 
 Context = grpc.aio.ServicerContext[object, object]
 
@@ -63,6 +68,28 @@ class ConnectorService:
         self._placing: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        # Clients come and go one by one in normal life, by the hundred in a load test
+        # or a reconnect storm: each is worth a line only while they are few.
+        self._log_budget = LogBudget(burst=30, period=60.0)
+
+    def _log_subscription(
+        self, joined: bool, topic: Topic, context: Context, detail: str, since: float = 0.0
+    ) -> None:
+        held = self._log_budget.take()
+        if held is None:
+            return
+        count = self.hub.count(topic)
+        if joined:
+            log.info(
+                "%s subscribed to %s%s; %d %s subscribers%s",
+                context.peer(), topic.value, detail, count, topic.value, skipped(held),
+            )  # fmt: skip
+        else:
+            log.info(
+                "%s left %s%s after %.1fs; %d %s subscribers%s",
+                context.peer(), topic.value, detail, time.monotonic() - since, count,
+                topic.value, skipped(held),
+            )  # fmt: skip
 
     # -- unary -----------------------------------------------------------------------
 
@@ -170,14 +197,16 @@ class ConnectorService:
                 for p in positions
             ]
 
-        async for message in self._stream(Topic.POSITIONS, accepts, context, snapshot):
+        detail = f" ({symbol})" if symbol else ""
+        async for message in self._stream(Topic.POSITIONS, accepts, context, snapshot, detail):
             yield message
 
     async def SubscribeOrders(
         self, request: cpb.SubscribeOrdersRequest, context: Context
     ) -> AsyncIterator[bytes]:
         accepts = self._order_filter(request)
-        async for message in self._stream(Topic.ORDERS, accepts, context, None):
+        detail = _order_detail(request)
+        async for message in self._stream(Topic.ORDERS, accepts, context, None, detail):
             yield message
 
     async def SubscribeOrderBatches(
@@ -195,6 +224,9 @@ class ConnectorService:
         subscriber = self.hub.subscribe(Topic.ORDERS, accepts)
         sent = self.metrics.messages_sent.labels(Topic.ORDERS.value)
         batch_size = self.metrics.batch_size.labels(Topic.ORDERS.value)
+        detail = _order_detail(request)
+        since = time.monotonic()
+        self._log_subscription(True, Topic.ORDERS, context, detail)
         try:
             await context.send_initial_metadata(self._session_metadata)
             while True:
@@ -204,6 +236,7 @@ class ConnectorService:
                 yield frame
         finally:
             self.hub.unsubscribe(subscriber)
+            self._log_subscription(False, Topic.ORDERS, context, detail, since)
 
     async def SubscribePrices(
         self, request: cpb.SubscribePricesRequest, context: Context
@@ -225,7 +258,8 @@ class ConnectorService:
                 for s in sorted(symbols or known)
             ]
 
-        async for message in self._stream(Topic.PRICES, accepts, context, snapshot):
+        detail = f" ({', '.join(sorted(symbols))})" if symbols else ""
+        async for message in self._stream(Topic.PRICES, accepts, context, snapshot, detail):
             yield message
 
     def _order_filter(self, request: cpb.SubscribeOrdersRequest) -> Callable[[Broadcast], bool]:
@@ -245,6 +279,7 @@ class ConnectorService:
         accepts: Callable[[Broadcast], bool],
         context: Context,
         snapshot: Callable[[], Awaitable[list[bytes]]] | None,
+        detail: str = "",
     ) -> AsyncIterator[bytes]:
         """Register first, then tell the client (initial metadata), then snapshot, then live.
 
@@ -255,6 +290,8 @@ class ConnectorService:
         await self.upstream.wait_connected(self.upstream_wait)
         subscriber: Subscriber = self.hub.subscribe(topic, accepts)
         sent = self.metrics.messages_sent.labels(topic.value)
+        since = time.monotonic()
+        self._log_subscription(True, topic, context, detail)
         try:
             await context.send_initial_metadata(self._session_metadata)
             if snapshot is not None:
@@ -267,3 +304,12 @@ class ConnectorService:
                 yield message
         finally:
             self.hub.unsubscribe(subscriber)
+            self._log_subscription(False, topic, context, detail, since)
+
+
+def _order_detail(request: cpb.SubscribeOrdersRequest) -> str:
+    """What an order subscription selects, for its log lines."""
+    parts = [request.symbol] if request.symbol else []
+    if request.client_order_id_prefix:
+        parts.append(f"prefix {request.client_order_id_prefix}")
+    return f" ({', '.join(parts)})" if parts else ""

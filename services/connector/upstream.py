@@ -55,6 +55,7 @@ class Upstream:
             return
         if connected:
             self.connected.set()
+            log.info("upstream %s connected", self.adapter.name)
         else:
             self.connected.clear()
         if self.on_state is not None:

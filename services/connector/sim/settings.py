@@ -62,8 +62,10 @@ def load_sim_settings(path: str | Path) -> SimSettings:
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SimSettingsError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise SimSettingsError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise SimSettingsError(f"{path}: not valid YAML: {exc}") from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -1,0 +1,102 @@
+"""`gridops connector` given a port, a file or an exchange it cannot use: exit code 2 and
+one line naming the port or file and the flag that changes it, never a traceback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port something listens on, as another server would."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def connector(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gridops", "connector", "--host", "127.0.0.1",
+         "--metrics-host", "127.0.0.1", "--sim-tick-seconds", "0", *args],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def last_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_a_busy_grpc_port(busy_port: int) -> None:
+    result = connector("--port", str(busy_port), "--no-metrics")
+    assert result.returncode == 2
+    line = last_line(result)
+    assert f"gRPC port 127.0.0.1:{busy_port} is already in use" in line
+    assert "--port" in line
+    # our line alone: not gRPC's own C-level error before it
+    assert result.stderr.strip() == line
+
+
+def test_a_busy_metrics_port(busy_port: int) -> None:
+    result = connector("--port", "0", "--metrics-port", str(busy_port))
+    assert result.returncode == 2
+    line = last_line(result)
+    assert f"metrics port 127.0.0.1:{busy_port} is already in use" in line
+    assert "--metrics-port" in line
+    assert "--no-metrics" in line
+
+
+def test_a_missing_sim_config(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.yaml"
+    result = connector("--port", "0", "--no-metrics", "--sim-config", str(missing))
+    assert result.returncode == 2
+    line = last_line(result)
+    assert line.startswith(f"gridops: --sim-config {missing}: cannot read it")
+    assert "No such file" in line
+
+
+def test_a_bad_sim_config_names_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "sim.yaml"
+    path.write_text("volatility: -1\n")
+    result = connector("--port", "0", "--no-metrics", "--sim-config", str(path))
+    assert result.returncode == 2
+    assert "--sim-config" in last_line(result)
+    assert "volatility" in last_line(result)
+
+
+def test_a_missing_token_file(tmp_path: Path) -> None:
+    missing = tmp_path / "token"
+    result = connector("--port", "0", "--no-metrics", "--token-file", str(missing))
+    assert result.returncode == 2
+    assert last_line(result).startswith(f"gridops: --token-file {missing}: cannot read")
+
+
+def test_an_unreadable_sim_state(tmp_path: Path) -> None:
+    state = tmp_path / "exchange.json"
+    state.write_text("{not json")
+    result = connector("--port", "0", "--no-metrics", "--sim-state", str(state))
+    assert result.returncode == 2
+    assert f"--sim-state {state}" in last_line(result)
+
+
+def test_a_ccxt_exchange_is_not_offered_yet() -> None:
+    result = connector("--port", "0", "--no-metrics", "--exchange", "binance")
+    assert result.returncode == 2
+    assert "only 'sim'" in last_line(result)
+
+
+def test_help_promises_only_what_works() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gridops", "connector", "--help"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    text = " ".join(result.stdout.split())
+    assert "ccxt exchanges are planned" in text
+    assert "or a ccxt exchange id" not in text
