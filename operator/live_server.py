@@ -15,6 +15,8 @@ def deployment(strategy: Strategy, settings: OperatorSettings) -> Manifest:
         "--connector", names.connector_address(strategy.spec.exchange, namespace),
         "--port", str(names.LIVE_SERVER_PORT),
         "--market-maker", names.market_maker_url(name, namespace),
+        # under the operator spec.paused rules: the dashboard shows kubectl commands
+        "--operator-managed", namespace,
     ]  # fmt: skip
     main = pods.container(
         names.LIVE_SERVER,

@@ -243,3 +243,10 @@ def test_the_market_maker_gets_the_control_token_file() -> None:
     assert args[args.index("--control-token-file") + 1] == "/var/run/gridops/control/token"
     control = next(v for v in pod["volumes"] if v["name"] == "control")
     assert control["secret"]["secretName"] == "btc-grid-control"
+
+
+def test_the_dashboard_knows_the_operator_manages_the_strategy() -> None:
+    deployment = by_kind_name(everything())[("Deployment", "btc-grid-live")]
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--operator-managed") + 1] == "trading"
+    assert args[args.index("--market-maker") + 1] == "http://btc-grid-mm.trading.svc:8080"
