@@ -18,7 +18,7 @@ from gridops.order_ids import is_valid_prefix, normalize_prefix, strategy_prefix
 
 from .connector import connected, read_token, translated
 from .errors import CliError
-from .render import style_for
+from .render import count, style_for
 from .tables import exchange_orders_table
 
 Ask = Callable[[str], bool]
@@ -84,15 +84,18 @@ async def cancel(
         if not orders:
             print(f"no open orders with {where} on {address}{prefix_hint(prefix)}")
             return 0
-        print(f"{len(orders)} open orders with {where} on {address}:")
+        print(f"{count(len(orders), 'open order')} with {where} on {address}:")
         print("\n".join(exchange_orders_table(orders, style)))
-        if ask is not None and not ask(f"Cancel these {len(orders)} orders?"):
+        question = (
+            "Cancel this order?" if len(orders) == 1 else f"Cancel these {len(orders)} orders?"
+        )
+        if ask is not None and not ask(question):
             print("nothing cancelled")
             return 1
         with translated(address):
             cancelled = await client.cancel_all_orders(symbol, prefix)
             left = await client.get_open_orders(symbol, prefix)
-    print(f"cancelled {len(cancelled)} orders")
+    print(f"cancelled {count(len(cancelled), 'order')}")
     if cancelled:
         print("\n".join(exchange_orders_table(cancelled, style)))
     if not left:
@@ -104,7 +107,7 @@ async def cancel(
             )
         )
         return 0
-    print(style.yellow(f"left open: {len(left)} orders with {where}"))
+    print(style.yellow(f"left open: {count(len(left), 'order')} with {where}"))
     print("\n".join(exchange_orders_table(left, style)))
     print(
         "a running market maker places its grid again: pause it first (POST /pause on a "

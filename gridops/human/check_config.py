@@ -135,12 +135,16 @@ def _salvage(check: FileCheck, data: dict[str, Any]) -> None:
 async def exchange_check(
     check: FileCheck, address: str, token: str | None
 ) -> tuple[list[Finding], str]:
-    """The exchange's rules for the file's symbol and grid; and a line describing them."""
-    if check.symbol is None or check.grid is None:
-        return [], "exchange rules not checked: the symbol or the grid is invalid"
-    symbol = check.symbol
+    """The exchange's rules for the file's symbol and grid; and a line describing them.
+
+    The connector is asked even when the file has errors, so an unreachable one is
+    reported with them; the rules need a valid symbol, and a valid grid to apply to.
+    """
     try:
         async with connected(address, token) as client:
+            if check.symbol is None:
+                return [], f"exchange rules not checked: the symbol is invalid ({address} answers)"
+            symbol = check.symbol
             with translated(address):
                 try:
                     info = await client.get_symbol_info(symbol)
@@ -152,6 +156,8 @@ async def exchange_check(
     except CliError as problem:
         return [error("", str(problem))], ""
     rules = describe_rules(info, ticker.price, address)
+    if check.grid is None:
+        return [], f"{rules}; the grid's rules not checked: the grid is invalid"
     return exchange_findings(check.grid, info, ticker.price), rules
 
 

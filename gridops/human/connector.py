@@ -3,6 +3,8 @@ one line naming the address and the flag."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -57,9 +59,32 @@ async def connected(address: str, token: str | None) -> AsyncIterator[ConnectorC
         check_address(address)
     except errors.InvalidArgument as error:
         raise CliError(f"--connector: {error}") from None
+    await _probe(address)
     with translated(address):
         client = await ConnectorClient.connect(address, timeout=CONNECT_TIMEOUT, token=token)
     try:
         yield client
     finally:
         await client.close()
+
+
+async def _probe(address: str) -> None:
+    """Fail at once on a refused or unresolvable address (gRPC would retry it until the
+    connect timeout): one TCP connection, closed again."""
+    host, _, port = address.rpartition(":")
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(host.strip("[]"), int(port)), CONNECT_TIMEOUT
+        )
+    except TimeoutError:
+        raise CliError(
+            f"no connector at {address} (--connector): no answer within {CONNECT_TIMEOUT:g} s"
+        ) from None
+    except OSError as error:
+        # asyncio words a refusal "Connect call failed (...)": say what the errno means
+        code = error.errno or 0
+        reason = os.strerror(code) if code > 0 else (error.strerror or str(error))
+        raise CliError(f"no connector at {address} (--connector): {reason}") from None
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()

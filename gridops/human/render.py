@@ -102,6 +102,11 @@ def table(
     return lines
 
 
+def count(n: int, noun: str) -> str:
+    """'1 order', '3 orders'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def units(symbol: str) -> tuple[str, str]:
     """('BTC', 'USDT') for 'BTC/USDT'; ('', '') when the symbol is not BASE/QUOTE."""
     base, sep, quote = symbol.partition("/")

@@ -10,7 +10,7 @@ from typing import Any
 from gridops.decimals import ZERO, fmt
 from gridops.models import Fill, Order, Side
 
-from .render import Cell, Style, table
+from .render import Cell, Style, count, table
 
 
 def _decimal(text: object) -> Decimal | None:
@@ -135,7 +135,9 @@ def fills_summary(fills: Sequence[Fill], total: int, base: str) -> str:
     for f in fills:
         fees[f.fee_asset] = fees.get(f.fee_asset, ZERO) + f.fee
     paid = ", ".join(f"{fmt(v)} {k}".rstrip() for k, v in fees.items()) or "0"
-    shown = f"the last {len(fills)} of {total} fills" if total > len(fills) else f"{total} fills"
+    shown = (
+        f"the last {len(fills)} of {total} fills" if total > len(fills) else count(total, "fill")
+    )
     unit = f" {base}" if base else ""
     return f"{shown}: bought {fmt(bought)}{unit}, sold {fmt(sold)}{unit}; fees {paid}"
 
