@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import aiohttp
@@ -44,5 +45,9 @@ async def fetch_status(status_url: str, timeout: float = TIMEOUT_SECONDS) -> dic
 
 def _reason(error: BaseException) -> str:
     if isinstance(error, aiohttp.ClientConnectorError):
-        return error.os_error.strerror or str(error.os_error)
+        error = error.os_error
+    if isinstance(error, OSError):
+        # asyncio words a refusal "Connect call failed (...)": say what the errno means
+        code = error.errno or 0
+        return os.strerror(code) if code > 0 else (error.strerror or str(error))
     return str(error) or type(error).__name__

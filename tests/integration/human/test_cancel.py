@@ -89,8 +89,9 @@ async def test_a_symbol_narrows_it(both: ConnectorClient, exchange: ConnectorPro
 def test_errors_name_the_address_and_the_flag() -> None:
     done = gridops("cancel", "--connector", "127.0.0.1:1", "--prefix", "btc", "--yes")
     assert done.code == 2
-    assert "127.0.0.1:1" in done.error_line
-    assert "(--connector)" in done.error_line
+    assert (
+        done.error_line == "gridops: no connector at 127.0.0.1:1 (--connector): Connection refused"
+    )
     done = gridops("cancel", "--connector", "127.0.0.1:1", "--prefix", "", "--yes")
     assert done.code == 2
     assert "would match every order" in done.error_line

@@ -147,7 +147,9 @@ def test_no_market_maker_there_is_one_line_naming_the_address() -> None:
     done = gridops("status", "http://127.0.0.1:1")
     assert done.code == 2
     line = done.error_line
-    assert line.startswith("gridops: no market maker at http://127.0.0.1:1/status (TARGET)")
+    assert line.startswith(
+        "gridops: no market maker at http://127.0.0.1:1/status (TARGET): Connection refused"
+    )
 
 
 def test_watch_fails_fast_when_the_first_read_fails() -> None:
