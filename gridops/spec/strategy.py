@@ -146,6 +146,12 @@ class EngineSettings(SpecModel):
         description="where the default SQLite file and the risk journal live; under the "
         "operator, the strategy's state volume",
     )
+    cancel_on_shutdown: bool = Field(
+        False,
+        description="on a clean stop (SIGTERM, SIGINT; also each restart a spec change "
+        "causes) cancel the strategy's open orders; false: they keep resting on the "
+        "exchange and the next start adopts them",
+    )
 
     @model_validator(mode="after")
     def _database(self) -> EngineSettings:

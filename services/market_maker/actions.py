@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from gridops import errors
 from gridops.client import OrderChange
-from gridops.models import Order, OrderRequest, OrderType
+from gridops.decimals import fmt
+from gridops.models import Fill, Order, OrderRequest, OrderType
 
 from .domain.slots import Action, PlaceAction, Slot, SlotState
 
@@ -39,6 +40,20 @@ def pending_request(engine: Engine, slot: Slot) -> OrderRequest:
     return order_request(engine, action)
 
 
+def describe_fill(fill: Fill, order: Order) -> str:
+    """One fill for the log: what traded, at what price, for what fee."""
+    done = (
+        "order filled"
+        if order.filled_quantity >= order.quantity
+        else f"{fmt(order.filled_quantity)} of {fmt(order.quantity)} filled"
+    )
+    return (
+        f"fill: {fill.side.value} {fmt(fill.quantity)} {fill.symbol} @ {fmt(fill.price)} "
+        f"({fill.client_order_id}, {done}), fee {fmt(fill.fee)} {fill.fee_asset}"
+        f"{'' if fill.maker else ' (taker)'}"
+    )
+
+
 class Executor:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -55,6 +70,7 @@ class Executor:
                 slots.append(slot)
                 fills.append(change.fill)
                 engine.metrics.fills.inc()
+                log.info("%s", describe_fill(change.fill, change.order))
         slot = engine.book.apply_order(change.order)
         if slot is not None:
             slots.append(slot)
@@ -94,6 +110,12 @@ class Executor:
         self._record(result.order)
         if not result.duplicate:
             engine.metrics.placed.inc()
+        log.info(
+            "placed %s %s %s @ %s (%s, %s)%s",
+            action.side.value, fmt(action.quantity), engine.config.symbol, fmt(action.price),
+            action.client_order_id, "exit" if action.is_exit else "entry",
+            "; already on the exchange" if result.duplicate else "",
+        )  # fmt: skip
         return True
 
     async def _cancel(self, client_order_id: str, reason: str) -> bool:
@@ -123,4 +145,4 @@ class Executor:
             engine.backend.save(slots=[slot])
 
 
-__all__ = ["Executor", "order_request", "pending_request"]
+__all__ = ["Executor", "describe_fill", "order_request", "pending_request"]

@@ -6,17 +6,20 @@ code in gridops.spec, so the operator and the CRD use the very same one.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_camel, to_snake
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from gridops.spec import StrategyConfig
@@ -26,12 +29,59 @@ class ConfigError(ValueError):
     """A config that cannot be used; the message names every bad field."""
 
 
-def describe(error: ValidationError, source: str) -> ConfigError:
-    lines = [f"invalid config {source}:"]
+ENV_PREFIX = "GRIDOPS_"
+
+#: what a config needs at least, as environment variables
+REQUIRED_ENV = "GRIDOPS_NAME, GRIDOPS_SYMBOL, GRIDOPS_GRID__PRICE_INTERVAL and "
+REQUIRED_ENV += "GRIDOPS_GRID__ORDER_QUANTITY"
+
+
+def env_variable(loc: tuple[int | str, ...], environ: Mapping[str, str]) -> str | None:
+    """The GRIDOPS_* variable that set the field at `loc` (or a level above it), if any.
+
+    Fields are camelCase in errors and snake_case in variable names, which are matched
+    without regard to case, as pydantic-settings reads them.
+    """
+    names = {key.upper(): key for key in environ if key.upper().startswith(ENV_PREFIX)}
+    parts = [to_snake(str(part)).upper() for part in loc if isinstance(part, str)]
+    for end in range(len(parts), 0, -1):
+        found = names.get(ENV_PREFIX + "__".join(parts[:end]))
+        if found is not None:
+            return found
+    return None
+
+
+def describe(
+    error: ValidationError, source: str, environ: Mapping[str, str] | None = None
+) -> ConfigError:
+    """One line per bad field; a value that came from the environment names its variable
+    (never its value: a database URL may carry a password)."""
+    environ = os.environ if environ is None else environ
+    lines = []
     for item in error.errors():
         where = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        lines.append(f"  {where}: {item['msg']}")
-    return ConfigError("\n".join(lines))
+        variable = env_variable(item["loc"], environ)
+        origin = f" (set by the environment variable {variable})" if variable else ""
+        lines.append(f"  {where}: {item['msg']}{origin}")
+    over = " with GRIDOPS_* environment variables over it" if "(set by" in "".join(lines) else ""
+    return ConfigError("\n".join([f"invalid config {source}{over}:", *lines]))
+
+
+def _nothing_given(error: ValidationError, path: Path | None) -> ConfigError | None:
+    """No --config and required fields missing: say what is needed, not which field."""
+    if path is not None:
+        return None
+    missing = [
+        ".".join(str(part) for part in item["loc"])
+        for item in error.errors()
+        if item["type"] == "missing"
+    ]
+    if not missing:
+        return None
+    return ConfigError(
+        "no strategy config: pass --config FILE (a YAML strategy, see docs/market-maker.md), "
+        f"or set at least {REQUIRED_ENV} (missing: {', '.join(missing)})"
+    )
 
 
 def _camelize(value: Any) -> Any:
@@ -67,8 +117,12 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> S
     if path is not None:
         try:
             data = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise ConfigError(f"cannot read config {path}: {error}") from None
+        except OSError as error:
+            raise ConfigError(
+                f"--config {path}: cannot read it: {error.strerror or error}"
+            ) from None
+        except yaml.YAMLError as error:
+            raise ConfigError(f"--config {path}: not valid YAML: {error}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"config {path}: expected a mapping, got {type(data).__name__}")
     else:
@@ -97,4 +151,14 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> S
     try:
         return FileConfig(**(overrides or {}))
     except ValidationError as error:
-        raise describe(error, str(path) if path else "(environment)") from None
+        raise _nothing_given(error, path) or describe(
+            error, str(path) if path else "(environment)"
+        ) from None
+    except SettingsError as error:
+        # A nested field given whole as JSON (GRIDOPS_GRID='{...}') that does not parse.
+        field = str(error).split('"')[1] if str(error).count('"') >= 2 else ""
+        variable = env_variable((field,), os.environ) if field else None
+        raise ConfigError(
+            f"invalid config: the environment variable {variable or ENV_PREFIX + '*'} "
+            f"is not valid JSON for {field or 'its field'} ({error.__cause__ or error})"
+        ) from None

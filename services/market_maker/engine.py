@@ -91,6 +91,8 @@ class Engine:
         self.started_at = clock()
         self.reconciled_at: datetime | None = None
         self.failed: BaseException | None = None
+        #: what a human should know about this strategy (e.g. a step below the fees)
+        self.warnings: list[str] = []
         #: the price the last plan ran at, once its actions were carried out
         self.traded_price: Decimal | None = None
         self._busy = False

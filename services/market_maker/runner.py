@@ -10,12 +10,15 @@ from pathlib import Path
 
 from aiohttp import web
 
+from gridops import errors
 from gridops.client import ConnectorClient
 from gridops.spec import StrategyConfig
+from gridops.startup import bind_failed
 
 from .backend import Backend, DurableBackend, SimpleBackend
 from .engine import Engine
 from .http import create_app
+from .preflight import preflight
 from .state_dir import check_state_dir
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,45 @@ async def watch_paused(engine: Engine, path: Path, interval: float = 1.0) -> Non
             engine.set_paused(paused)
 
 
+async def trade(engine: Engine) -> None:
+    """Check the strategy against the connector, then run the engine."""
+    checked = await preflight(engine.client, engine.config)
+    for warning in checked.warnings:
+        log.warning("%s", warning)
+    engine.warnings.extend(checked.warnings)
+    await engine.run()
+
+
+async def cancel_open_orders(
+    client: ConnectorClient, config: StrategyConfig, prefix: str, timeout: float = 10.0
+) -> None:
+    """engine.cancelOnShutdown: leave nothing resting once the engine stopped.
+
+    Asked again until the connector lists none: an order whose PlaceOrder was in flight
+    when the engine stopped can reach the exchange after the first CancelAllOrders.
+    """
+    canceled = 0
+    try:
+        async with asyncio.timeout(timeout):
+            for _ in range(3):
+                canceled += len(await client.cancel_all_orders(config.symbol, prefix))
+                if not await client.get_open_orders(config.symbol, prefix):
+                    log.info("cancelOnShutdown: canceled %d open orders", canceled)
+                    return
+    except (errors.GridopsError, TimeoutError) as error:
+        log.warning(
+            "cancelOnShutdown: could not cancel every open order (%s); cancel them with "
+            "gridops cancel --connector %s --prefix %s",
+            error or "timed out", config.connector, prefix,
+        )  # fmt: skip
+        return
+    log.warning(
+        "cancelOnShutdown: orders still open after 3 attempts; cancel them with "
+        "gridops cancel --connector %s --prefix %s",
+        config.connector, prefix,
+    )  # fmt: skip
+
+
 async def serve(
     config: StrategyConfig,
     *,
@@ -70,32 +112,45 @@ async def serve(
     runner = web.AppRunner(create_app(engine, control_token), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, http_port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        backend.close()
+        await client.close()
+        flags = ("--http-port", "--http-host")
+        raise bind_failed("HTTP port", host, http_port, flags, error) from None
     bound = [a for a in runner.addresses if isinstance(a, tuple)]
     port = bound[0][1] if bound else http_port
     log.info(
-        "market maker %s (%s engine) on %s, http port %d, connector %s, control %s",
+        "market maker %s (%s engine) on %s, http port %d, connector %s, control %s%s",
         config.name, backend.kind, config.symbol, port, config.connector,
         "needs the control token" if control_token else "open (no control token)",
+        "; cancels its open orders on shutdown" if config.engine.cancel_on_shutdown else "",
     )  # fmt: skip
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    tasks = [asyncio.create_task(engine.run(), name="engine")]
+    tasks = [asyncio.create_task(trade(engine), name="engine")]
     if config_path is not None:
         tasks.append(asyncio.create_task(watch_paused(engine, config_path), name="config-watch"))
     stopper = asyncio.create_task(stop.wait())
+    signalled = False
     try:
         done, _ = await asyncio.wait([tasks[0], stopper], return_when=asyncio.FIRST_COMPLETED)
         if tasks[0] in done:
             tasks[0].result()  # the engine failed: raise it
+        signalled = True
     finally:
         for task in [*tasks, stopper]:
             task.cancel()
         for task in [*tasks, stopper]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # Only on a clean stop, and only once the engine can no longer place anything.
+        if signalled and config.engine.cancel_on_shutdown and engine.reconciled_at is not None:
+            await cancel_open_orders(client, config, engine.prefix)
         await runner.cleanup()
         await client.close()
         backend.close()

@@ -43,6 +43,7 @@ def status(engine: Engine) -> dict[str, Any]:
         "reconciledAt": _when(engine.reconciled_at),
         "tradedPrice": fmt(engine.traded_price) if engine.traded_price is not None else None,
         "idle": engine.idle,
+        "warnings": list(engine.warnings),
     }
     if book is None:
         return document

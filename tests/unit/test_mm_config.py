@@ -89,3 +89,64 @@ def test_spec_schema_uses_the_camel_case_names() -> None:
     )
     grid = schema["$defs"]["GridSettings"]["properties"]
     assert {"priceInterval", "orderQuantity", "buyWindow", "sellWindow"} <= set(grid)
+
+
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for key in list(os.environ):
+        if key.upper().startswith("GRIDOPS_"):
+            monkeypatch.delenv(key)
+
+
+def test_a_bad_environment_value_names_the_variable_not_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _clean_environment(monkeypatch)
+    path = tmp_path / "c.yaml"
+    path.write_text(BRIEF_EXAMPLE)
+    monkeypatch.setenv("GRIDOPS_GRID__BUY_WINDOW", "abc")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    lines = str(info.value).splitlines()
+    assert lines[0] == f"invalid config {path} with GRIDOPS_* environment variables over it:"
+    assert lines[1].startswith("  grid.buyWindow: Input should be a valid integer")
+    assert lines[1].endswith("(set by the environment variable GRIDOPS_GRID__BUY_WINDOW)")
+
+
+def test_a_bad_file_value_is_still_the_file_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _clean_environment(monkeypatch)
+    path = tmp_path / "c.yaml"
+    path.write_text(BRIEF_EXAMPLE.replace("buyWindow: 5", "buyWindow: abc"))
+    monkeypatch.setenv("GRIDOPS_PAUSED", "true")  # fine, and not to blame
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).splitlines()[0] == f"invalid config {path}:"
+    assert "environment" not in str(info.value)
+
+
+def test_a_whole_section_as_bad_json_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _clean_environment(monkeypatch)
+    path = tmp_path / "c.yaml"
+    path.write_text(BRIEF_EXAMPLE)
+    monkeypatch.setenv("GRIDOPS_GRID", "{not json")
+    with pytest.raises(ConfigError, match="environment variable GRIDOPS_GRID is not valid JSON"):
+        load_config(path)
+
+
+def test_no_config_at_all_says_what_is_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    _clean_environment(monkeypatch)
+    with pytest.raises(ConfigError) as info:
+        load_config(None)
+    message = str(info.value)
+    assert message.startswith("no strategy config: pass --config FILE")
+    assert "GRIDOPS_SYMBOL" in message
+    monkeypatch.setenv("GRIDOPS_NAME", "g")
+    monkeypatch.setenv("GRIDOPS_SYMBOL", "BTC/USDT")
+    monkeypatch.setenv("GRIDOPS_GRID__PRICE_INTERVAL", "150")
+    monkeypatch.setenv("GRIDOPS_GRID__ORDER_QUANTITY", "0.001")
+    assert load_config(None).grid.price_interval == Decimal(150)

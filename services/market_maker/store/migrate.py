@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -14,6 +15,8 @@ from sqlalchemy import Connection, Engine, text
 from .errors import StoreError
 
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
+
+log = logging.getLogger(__name__)
 
 # Any constant works; it only has to be the same for every gridops process.
 _PG_MIGRATION_LOCK = 0x6772_6964_6F70  # "gridop"
@@ -67,3 +70,8 @@ def upgrade(engine: Engine) -> None:
             return
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        log.info(
+            "database schema upgraded from %s to %s",
+            ", ".join(current) or "empty",
+            ", ".join(scripts.get_heads()),
+        )
