@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
-from gridops import errors
+from gridops import errors, order_ids
 from gridops.client import ConnectorClient, Disconnected, OrderChange, Resync, Subscribed, Update
 from gridops.models import Account, Position, Ticker
 
@@ -215,6 +215,9 @@ class LiveState:
         p = await self.rules([symbol] if isinstance(symbol, str) else [])
         entry = {**entry, "status": views.market_maker_status(document, p)}
         name = document.get("name")
-        if self.controls.operator_managed and isinstance(name, str):
-            entry["kubectl"] = operator_commands(name, self.controls.namespace)
+        if isinstance(name, str):
+            # the prefix of its client order ids: the page tells its orders from others'
+            entry["prefix"] = order_ids.strategy_prefix(name)
+            if self.controls.operator_managed:
+                entry["kubectl"] = operator_commands(name, self.controls.namespace)
         return entry

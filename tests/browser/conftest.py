@@ -7,7 +7,8 @@ A missing piece fails the test with what to install; it never skips.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,8 +36,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+TOKEN = "ctl-browser-9e41c7a2d05f"  # the market maker's control token in `guarded_stack`
+
+
+@asynccontextmanager
+async def running_stack(
+    tmp_path: Path, mm_extra: Sequence[str] = (), live_extra: Sequence[str] = ()
+) -> AsyncIterator[Stack]:
     """Sim connector + a long grid market maker (five buys below 50010) + the live server."""
     connector = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.json")])
     mm: MarketMakerProcess | None = None
@@ -47,12 +53,13 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         sim = SimulatorClient(connector.address)
         await sim.set_price(SYMBOL, START_PRICE)
         mm = MarketMakerProcess(write_config(tmp_path / "mm.yaml"), connector.address)
-        mm.start()
+        mm.start(extra=mm_extra)
         mm.wait_status(
             lambda s: s["synced"] and len([o for o in s["openOrders"] if not o["pending"]]) == 5,
             message="five entry buys open",
         )
-        built = Stack(connector, mm, LiveServerProcess(connector.address), sim)
+        placeholder = LiveServerProcess(connector.address, state_dir=tmp_path / "live-state")
+        built = Stack(connector, mm, placeholder, sim, tmp_path / "live-state", list(live_extra))
         built.start_live_server()
         yield built
     finally:
@@ -61,6 +68,29 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         for process in (built.live if built else None, mm, connector):
             if process is not None:
                 process.stop()
+
+
+@pytest.fixture
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    async with running_stack(tmp_path) as built:
+        yield built
+
+
+@pytest.fixture
+async def guarded_stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    """The market maker wants a control token; the live server has it (a file)."""
+    token_file = tmp_path / "control-token"
+    token_file.write_text(TOKEN + "\n")
+    flag = ["--control-token-file", str(token_file)]
+    async with running_stack(tmp_path, mm_extra=flag, live_extra=flag) as built:
+        yield built
+
+
+@pytest.fixture
+async def operator_stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    """The live server as the operator runs it: controls show kubectl commands only."""
+    async with running_stack(tmp_path, live_extra=["--operator-managed", "trading"]) as built:
+        yield built
 
 
 @pytest.fixture
@@ -87,10 +117,14 @@ async def browser(tmp_path: Path) -> AsyncIterator[BrowserContext]:
             await context.close()
 
 
-@pytest.fixture
-async def dashboard(browser: BrowserContext, stack: Stack) -> Dashboard:
-    """The dashboard page, opened (each test checks `assert_no_errors` itself)."""
+async def open_dashboard(browser: BrowserContext, stack: Stack) -> Dashboard:
     page = browser.pages[0] if browser.pages else await browser.new_page()
     board = Dashboard(page, stack.live.url)
     await board.open()
     return board
+
+
+@pytest.fixture
+async def dashboard(browser: BrowserContext, stack: Stack) -> Dashboard:
+    """The dashboard page, opened (each test checks `assert_no_errors` itself)."""
+    return await open_dashboard(browser, stack)

@@ -4,8 +4,8 @@
 // buffers incoming events, fetches the REST snapshot, applies it, then replays the buffer,
 // so nothing that happened in between is lost or applied twice. Events only mutate state;
 // rendering is coalesced to one pass per animation frame, so bursts of events stay cheap.
-// Amounts are shown exactly as the server's decimal strings; Number() is used only for chart
-// pixels and for sorting.
+// Amounts are shown exactly as the server's decimal strings (the server quantizes them to the
+// symbol's tick and step); Number() is used only for chart pixels and for sorting.
 
 import { PriceChart } from "./chart.js";
 import { ago, clockMillisUTC, clockUTC, dateTimeUTC, parseTime } from "./time.js";
@@ -51,6 +51,29 @@ const el = {
   fills: document.querySelector('[data-testid="fills-table"] tbody'),
   fillsCount: byTestId("fills-count"),
   fillsEmpty: byTestId("fills-empty"),
+  loading: byTestId("loading"),
+  loadingText: document.querySelector('[data-testid="loading"] .loading-text'),
+  chartEmpty: byTestId("chart-empty"),
+  units: {
+    position: byTestId("position-unit"),
+    price: byTestId("price-unit"),
+    pnl: byTestId("pnl-unit"),
+    unrealized: byTestId("unrealized-unit"),
+    fees: byTestId("fees-unit"),
+    orders: byTestId("orders-units"),
+    fills: byTestId("fills-units"),
+  },
+  exchangeBox: byTestId("exchange-box"),
+  exchangeSymbol: byTestId("exchange-symbol"),
+  controlMode: byTestId("control-mode"),
+  controlState: byTestId("control-state"),
+  controlButtons: byTestId("control-buttons"),
+  controlCommands: byTestId("control-commands"),
+  controlResult: byTestId("control-result"),
+  confirm: byTestId("confirm-dialog"),
+  confirmTitle: byTestId("confirm-title"),
+  confirmText: byTestId("confirm-text"),
+  confirmOk: byTestId("confirm-ok"),
 };
 
 // ------------------------------------------------------------------ state
@@ -111,6 +134,13 @@ const sign = (value) => {
   return "zero";
 };
 const shortId = (id) => (id ? String(id).slice(0, 8) : "");
+/** The shown symbol's assets: BTC/USDT -> {base: "BTC", quote: "USDT"}. */
+function assets() {
+  const [base = "", quote = ""] = String(state.symbol ?? "").split("/");
+  return { base, quote };
+}
+/** An amount and its unit, for a sentence (a missing amount stays a dash, without unit). */
+const amount = (value, unit) => (value === null || value === undefined || value === "" ? "—" : `${value} ${unit}`.trim());
 const mmStatuses = () => (state.status?.marketMakers ?? []);
 // The live server reports a market maker it has not polled yet this way (for about a second).
 const isWaiting = (m) => !m.status && m.error === "not polled yet";
@@ -509,11 +539,33 @@ function render() {
   renderStats(mm, doc);
   renderBalances();
   renderMarketMakers(mm);
+  renderControls(mm, doc);
   renderOrders();
   renderFills();
   renderChart(doc);
-  document.body.toggleAttribute("data-stale", state.ws !== "open" || state.connector.connected === false);
+  renderLoading();
+  document.body.toggleAttribute("data-stale", state.loaded && (state.ws !== "open" || state.connector.connected === false));
   if (state.loaded) state.animate = true;
+}
+
+/** Until the first snapshot is on screen, say so (instead of "no open orders", "—", …). */
+function renderLoading() {
+  const loading = !state.loaded;
+  document.body.toggleAttribute("data-loading", loading);
+  el.loading.hidden = !loading;
+  if (loading) {
+    setText(
+      el.loadingText,
+      state.ws === "reconnecting"
+        ? `Loading: the live server is not answering; retrying (attempt ${state.attempts})…`
+        : state.ws === "open"
+          ? "Loading: fetching orders, fills, balances and prices…"
+          : "Loading: connecting to the live server…",
+    );
+  }
+  setText(el.chartEmpty, loading ? "loading…" : "waiting for prices…");
+  setText(el.ordersEmpty, loading ? "loading…" : "no open orders");
+  setText(el.fillsEmpty, loading ? "loading…" : "no fills yet");
 }
 
 function renderHeader(mm, doc) {
@@ -588,19 +640,26 @@ function renderBanners() {
       continue;
     }
     const who = many ? `${doc.name} (${doc.symbol}) · ` : "";
+    const operator = controlsInfo().operatorManaged;
     if (doc.risk?.halted) {
       const until = parseTime(doc.risk.until);
+      const clear = operator
+        ? `until cleared: ${m.kubectl?.["clear-halt"] ?? "kubectl annotate gs <name> gridops.io/clear-halt=now"}`
+        : "until cleared with Clear halt under Controls";
       risk.push({
         line: `Trading halted: ${text(doc.risk.reason, "risk rule")} since ${dateTimeUTC(parseTime(doc.risk.since))}`,
         sub:
           `${who}no new entries, exits still go out · ` +
-          (Number.isFinite(until) ? `cooldown ends ${dateTimeUTC(until)}` : "until cleared (POST /risk/clear)"),
+          (Number.isFinite(until) ? `cooldown ends ${dateTimeUTC(until)}, or sooner ${clear}` : clear),
       });
     }
     if (doc.phase === "paused" || doc.paused) {
       paused.push({
         line: `Trading paused${many ? `: ${doc.name}` : ""} — open orders cancelled, none placed`,
-        sub: "holdings and grid slots are kept; resume with POST /resume or paused: false in the config",
+        sub: operator
+          ? `holdings and grid slots are kept; the operator's spec.paused decides: resume with ` +
+            (m.kubectl?.resume ?? "kubectl patch gs <name> --type merge -p '{\"spec\":{\"paused\":false}}'")
+          : "holdings and grid slots are kept; resume with Resume under Controls",
       });
     }
     if (doc.phase === "disconnected") warnings.push({ line: `${doc.name}: market maker lost its connector` });
@@ -625,6 +684,7 @@ function renderBanners() {
 }
 
 function renderStats(mm, doc) {
+  const { base, quote } = assets();
   setText(el.mmName, doc ? `${doc.name} · ${doc.engine ?? ""}`.replace(/ · $/, "") : mm ? mm.url : "");
   setText(el.position, text(doc?.position));
   setText(el.mmLastPrice, text(doc?.lastPrice));
@@ -637,12 +697,201 @@ function renderStats(mm, doc) {
   }
   setText(el.fees, text(doc?.pnl?.fees));
   setText(el.slotCount, doc ? `${doc.openOrders?.length ?? 0} / ${doc.slots?.length ?? 0}` : "—");
+  // Units: the position in the base asset, prices and money in the quote.
+  const unit = (node, value) => setText(node, doc ? value : "");
+  unit(el.units.position, base);
+  unit(el.units.price, quote);
+  unit(el.units.pnl, quote);
+  unit(el.units.unrealized, quote);
+  unit(el.units.fees, quote);
+  const tables = base && quote ? `prices in ${quote}, quantities in ${base}` : "";
+  setText(el.units.orders, tables);
+  setText(el.units.fills, tables ? `${tables}, fees in their asset` : "");
+
   const p = state.symbol ? state.positions.get(state.symbol) : null;
+  el.exchangeBox.hidden = !p;
+  setText(el.exchangeSymbol, state.symbol ?? "");
   setText(
     el.exchangePosition,
-    p ? `exchange position ${text(p.quantity)} @ ${text(p.entryPrice)} (realized ${text(p.realizedPnl)})` : "",
+    p
+      ? `position ${amount(p.quantity, base)} @ ${amount(p.entryPrice, quote)} · ` +
+          `realized ${amount(p.realizedPnl, quote)} · unrealized ${amount(p.unrealizedPnl, quote)}`
+      : "",
   );
 }
+
+// ------------------------------------------------------------------ controls
+
+const ACTION_NAMES = { pause: "Pause", resume: "Resume", "clear-halt": "Clear the halt", "cancel-orders": "Cancel open orders" };
+const controlsInfo = () => state.status?.controls ?? { operatorManaged: false, namespace: null, tokenConfigured: false };
+let controlBusy = false;
+
+function renderControls(mm, doc) {
+  const info = controlsInfo();
+  const operator = Boolean(info.operatorManaged);
+  setText(el.controlMode, operator ? "managed by the operator" : mm ? (info.tokenConfigured ? "with control token" : "") : "");
+  el.controlButtons.hidden = operator;
+  el.controlCommands.hidden = !operator;
+
+  let stateLine;
+  if (!mm) stateLine = "No market maker to control (start the live server with --market-maker URL).";
+  else if (!doc) stateLine = `${mm.url} is ${isWaiting(mm) ? "being polled…" : "unreachable"}: nothing to control right now.`;
+  else {
+    const parts = [doc.paused || doc.phase === "paused" ? "paused" : doc.phase];
+    if (doc.risk?.halted) parts.push(`halted (${text(doc.risk.reason, "risk rule")})`);
+    parts.push(`${doc.openOrders?.length ?? 0} open orders`);
+    stateLine = `${doc.name}: ${parts.join(" · ")}`;
+  }
+  setText(el.controlState, stateLine);
+
+  if (operator) {
+    renderCommands(mm, doc);
+    return;
+  }
+  const paused = Boolean(doc && (doc.paused || doc.phase === "paused"));
+  const buttons = {
+    pause: { show: !paused, enabled: Boolean(doc) },
+    resume: { show: paused, enabled: Boolean(doc) },
+    "clear-halt": { show: true, enabled: Boolean(doc?.risk?.halted) },
+    "cancel-orders": { show: true, enabled: Boolean(doc) },
+  };
+  for (const button of el.controlButtons.querySelectorAll("button[data-action]")) {
+    const b = buttons[button.dataset.action];
+    button.hidden = !b.show;
+    button.disabled = controlBusy || !b.enabled;
+  }
+}
+
+/** Under the operator: the kubectl command for each control, to copy; nothing is called. */
+function renderCommands(mm, doc) {
+  const commands = mm?.kubectl;
+  const key = JSON.stringify([commands, doc?.paused, doc?.risk?.halted]);
+  if (el.controlCommands.dataset.key === key) return;
+  el.controlCommands.dataset.key = key;
+  const intro = document.createElement("p");
+  intro.className = "small";
+  intro.textContent =
+    "spec.paused of the GridStrategy is the one source of truth here: the dashboard shows the state and " +
+    "the commands, and does not act on its own.";
+  if (!commands) {
+    const wait = document.createElement("p");
+    wait.className = "small muted";
+    wait.textContent = "The commands appear once the market maker has been reached.";
+    el.controlCommands.replaceChildren(intro, wait);
+    return;
+  }
+  const rows = [
+    ["pause", "Pause (cancels its open orders, places none)"],
+    ["resume", "Resume"],
+    ["clear-halt", "Clear a risk halt"],
+  ].map(([action, label]) => {
+    const row = document.createElement("div");
+    row.className = "command";
+    row.dataset.testid = `command-${action}`;
+    const title = document.createElement("span");
+    title.className = "small muted";
+    title.textContent = label;
+    const code = document.createElement("code");
+    code.textContent = commands[action];
+    const copy = document.createElement("button");
+    copy.type = "button";
+    copy.className = "btn small-btn";
+    copy.textContent = "copy";
+    copy.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(commands[action]);
+        copy.textContent = "copied";
+      } catch {
+        // no clipboard (plain http): select the text so Ctrl-C copies it
+        getSelection().selectAllChildren(code);
+        copy.textContent = "selected";
+      }
+    });
+    row.append(title, code, copy);
+    return row;
+  });
+  el.controlCommands.replaceChildren(intro, ...rows);
+}
+
+function confirmText(action, mm) {
+  const doc = mm.status;
+  const n = doc.openOrders?.length ?? 0;
+  const name = doc.name;
+  switch (action) {
+    case "pause":
+      return `${name} cancels its ${n} open orders and places none until resumed. Its holdings and grid slots are kept.`;
+    case "resume":
+      return `${name} places its grid again around the current price.`;
+    case "clear-halt":
+      return `${name} is halted (${text(doc.risk?.reason, "risk rule")}). Clearing lets it place new entries at once; if the condition still holds, the breaker trips again.`;
+    default:
+      return (
+        `Cancel ${name}'s ${n} open orders on the exchange (exactly its own: client order ids ${mm.prefix ?? name}-…)?` +
+        (doc.paused || doc.phase === "paused"
+          ? ""
+          : ` It is running and will place its grid again right away; to keep the book empty, pause it instead (a pause cancels them too).`)
+      );
+  }
+}
+
+function ask(title, body, ok) {
+  setText(el.confirmTitle, title);
+  setText(el.confirmText, body);
+  setText(el.confirmOk, ok);
+  el.confirm.returnValue = "";
+  el.confirm.showModal();
+  return new Promise((resolve) => {
+    el.confirm.addEventListener("close", () => resolve(el.confirm.returnValue === "ok"), { once: true });
+  });
+}
+
+function showResult(message, ok) {
+  el.controlResult.hidden = false;
+  el.controlResult.dataset.ok = ok ? "true" : "false";
+  setText(el.controlResult, message);
+}
+
+async function runControl(action) {
+  const mm = selectedMM();
+  const doc = mm?.status;
+  if (!mm || !doc || controlBusy) return;
+  const go = await ask(`${ACTION_NAMES[action]}: ${doc.name}?`, confirmText(action, mm), ACTION_NAMES[action]);
+  if (!go) return;
+  controlBusy = true;
+  scheduleRender();
+  try {
+    const response = await fetch(apiUrl(`api/control/${action}`), {
+      method: "POST",
+      cache: "no-store",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ marketMaker: mm.url }),
+    });
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      /* not JSON */
+    }
+    if (!response.ok) {
+      showResult(`${ACTION_NAMES[action]} failed: ${body?.error ?? `HTTP ${response.status}`}`, false);
+    } else if (action === "cancel-orders") {
+      const n = body?.answer?.cancelled?.length ?? 0;
+      showResult(`Cancelled ${n} open order${n === 1 ? "" : "s"} of ${doc.name}.`, true);
+    } else {
+      showResult(`${ACTION_NAMES[action]}: sent to ${doc.name}.`, true);
+    }
+  } catch (error) {
+    showResult(`${ACTION_NAMES[action]} failed: the live server did not answer (${error.message}).`, false);
+  } finally {
+    controlBusy = false;
+    scheduleRender();
+  }
+}
+
+el.controlButtons.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  if (button && !button.disabled) runControl(button.dataset.action);
+});
 
 /**
  * Keyed row reconciliation: rows are created once per key and their cells updated in place,
@@ -763,6 +1012,9 @@ function renderOrders() {
   const orders = [...state.orders.values()].sort(
     (a, b) => Number(b.price) - Number(a.price) || String(a.clientOrderId).localeCompare(String(b.clientOrderId)),
   );
+  // The selected market maker's own orders, and everyone else's (another strategy on the same
+  // account, or an order placed by hand), told apart.
+  const mine = selectedMM()?.prefix ?? null;
   syncRows(
     el.orders,
     orders,
@@ -771,14 +1023,23 @@ function renderOrders() {
       { text: o.side, tag: o.side },
       { text: text(o.price), cls: "num r price" },
       { text: text(o.quantity), cls: "num r" },
-      { text: text(o.filledQuantity, "0"), cls: "num r" },
-      { text: text(o.status) },
-      { text: text(o.clientOrderId), cls: "id", title: `order ${o.orderId ?? ""} · ${o.type ?? ""}` },
-      { text: clockUTC(parseTime(o.updatedAt ?? o.createdAt)), cls: "num r" },
+      { text: text(o.filledQuantity, "0"), cls: "num r opt" },
+      // "PARTIALLY_FILLED" would not fit the column: shortened, the full status in the tooltip
+      { text: o.status === "PARTIALLY_FILLED" ? "PARTIAL" : text(o.status), cls: "opt", title: text(o.status) },
+      {
+        text: o.strategy ?? "(not a grid id)",
+        cls: `owner${o.strategy && o.strategy === mine ? " mine" : " other"}`,
+        title: o.strategy
+          ? `strategy ${o.strategy}${o.strategy === mine ? " (the selected market maker)" : ""}`
+          : "placed by something other than a grid strategy",
+      },
+      { text: text(o.clientOrderId), cls: "id opt", title: `order ${o.orderId ?? ""} · ${o.type ?? ""}` },
+      { text: clockUTC(parseTime(o.updatedAt ?? o.createdAt)), cls: "num r opt opt-md" },
     ],
     (tr, o) => {
       tr.dataset.testid = "order-row";
       tr.dataset.clientOrderId = o.clientOrderId ?? "";
+      tr.dataset.strategy = o.strategy ?? "";
       tr.classList.toggle("BUY", o.side === "BUY");
       tr.classList.toggle("SELL", o.side === "SELL");
     },
@@ -799,9 +1060,9 @@ function renderFills() {
       { text: text(f.price), cls: "num r price" },
       { text: text(f.quantity), cls: "num r" },
       { text: `${text(f.fee, "0")} ${f.feeAsset ?? ""}`.trim(), cls: "num r" },
-      { text: f.maker === undefined ? "" : f.maker ? "maker" : "taker", cls: "role" },
-      { text: text(f.clientOrderId), cls: "id", title: `order ${f.orderId ?? ""}` },
-      { text: text(f.tradeId), cls: "id" },
+      { text: f.maker === undefined ? "" : f.maker ? "maker" : "taker", cls: "role opt" },
+      { text: text(f.clientOrderId), cls: "id opt", title: `order ${f.orderId ?? ""}` },
+      { text: text(f.tradeId), cls: "id opt" },
     ],
     (tr, f) => {
       tr.dataset.testid = "fill-row";

@@ -20,8 +20,15 @@ const COLORS = {
 const FONT = '11px ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace';
 const AXIS_WIDTH = 84;
 const LABEL_HEIGHT = 15;
+const EDGE_ROW = 18; // height of an "orders beyond the view" marker
 const MIN_SPAN_MS = 30_000;
-const MAX_NUDGE = 4;
+// A label may sit this far from its line (a leader line joins them), no further.
+const MAX_SHIFT = 3 * LABEL_HEIGHT;
+// The prices in view keep at least this share of the height: nearby orders widen the axis
+// only within that budget; the others are marked at the edge, not drawn to scale.
+const PRICE_SHARE = 0.6;
+// Air above and below the prices in view, as a share of their range.
+const MARGIN = 0.08;
 
 function niceStep(span, targetTicks) {
   const raw = span / Math.max(1, targetTicks);
@@ -36,19 +43,56 @@ const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 720
   .map((s) => s * 1000);
 
 /**
- * Place labels by priority (the array's order): each at its own y, nudged by at most
- * MAX_NUDGE px to clear the ones already placed, or left out (its line is still drawn).
+ * Lay out right-axis labels in one column without overlaps: labels that would collide are
+ * stacked into a cluster centred on their lines (a pinned label, the last price, stays on its
+ * line), clusters that then touch are merged, and everything stays between top and bottom.
+ * Order is kept, so leader lines never cross.
+ */
+function stackLabels(items, top, bottom) {
+  const half = LABEL_HEIGHT / 2;
+  const place = (cluster) => {
+    const n = cluster.items.length;
+    const pinned = cluster.items.findIndex((item) => item.pinned);
+    let start =
+      pinned >= 0
+        ? cluster.items[pinned].y - half - pinned * LABEL_HEIGHT
+        : cluster.items.reduce((sum, item, k) => sum + item.y - half - k * LABEL_HEIGHT, 0) / n;
+    start = Math.min(Math.max(start, top), bottom - n * LABEL_HEIGHT);
+    cluster.start = start;
+  };
+  const clusters = [];
+  for (const item of [...items].sort((a, b) => a.y - b.y)) {
+    const cluster = { items: [item], start: 0 };
+    place(cluster);
+    clusters.push(cluster);
+    while (clusters.length > 1) {
+      const last = clusters[clusters.length - 1];
+      const before = clusters[clusters.length - 2];
+      if (before.start + before.items.length * LABEL_HEIGHT <= last.start) break;
+      before.items.push(...last.items);
+      clusters.pop();
+      place(before);
+    }
+  }
+  return clusters.flatMap((c) => c.items.map((item, k) => ({ ...item, ly: c.start + half + k * LABEL_HEIGHT })));
+}
+
+/**
+ * Choose and place labels by priority (the array's order: the last price, then the orders
+ * nearest to it). A label is taken if the column still has room and no label has to move
+ * further than MAX_SHIFT from its line; otherwise it is left out (its line is still drawn).
  */
 function placeLabels(labels, top, bottom) {
-  const half = LABEL_HEIGHT / 2;
-  const placed = [];
-  const free = (y) => y >= top + half && y <= bottom - half && placed.every((p) => Math.abs(p.ly - y) >= LABEL_HEIGHT);
+  const capacity = Math.floor((bottom - top) / LABEL_HEIGHT);
+  let placed = [];
+  const chosen = [];
   for (const label of labels) {
-    const y = Math.min(Math.max(label.y, top + half), bottom - half);
-    const candidates = [y, ...placed.flatMap((p) => [p.ly - LABEL_HEIGHT, p.ly + LABEL_HEIGHT])]
-      .filter((c) => Math.abs(c - y) <= MAX_NUDGE && free(c))
-      .sort((c1, c2) => Math.abs(c1 - y) - Math.abs(c2 - y));
-    if (candidates.length) placed.push({ ...label, ly: candidates[0] });
+    if (chosen.length >= capacity) break;
+    const trial = stackLabels([...chosen, label], top, bottom);
+    if (trial.every((l) => Math.abs(l.ly - l.y) <= MAX_SHIFT || l.pinned)) {
+      chosen.push(label);
+      placed = trial;
+    }
   }
   return placed;
 }
@@ -132,7 +176,9 @@ export class PriceChart {
     const visible = prices.slice(Math.max(0, from - 1));
     const shownFills = fills.filter((f) => f.t >= start && f.t <= end && Number.isFinite(f.v));
 
-    // ---- y domain: visible prices, every open order, visible fills.
+    // ---- y domain: the prices in view (and the fills among them), with a margin. Orders do
+    // not stretch it: a far order would squash the price line into a strip. Orders near the
+    // price widen it within a budget; the rest are marked at the top or bottom edge.
     let lo = Infinity;
     let hi = -Infinity;
     const take = (v) => {
@@ -142,8 +188,8 @@ export class PriceChart {
       }
     };
     visible.forEach((p) => take(p.v));
-    orders.forEach((o) => take(o.v));
     shownFills.forEach((f) => take(f.v));
+    if (!Number.isFinite(lo)) orders.forEach((o) => take(o.v)); // no price yet: the orders
 
     this.canvas.dataset.points = String(prices.length);
     this.canvas.dataset.orderLines = String(orders.length);
@@ -152,22 +198,51 @@ export class PriceChart {
     this.empty.hidden = prices.length > 0;
 
     if (!Number.isFinite(lo)) {
+      this.canvas.dataset.priceFill = "0";
+      this.canvas.dataset.ordersAbove = "0";
+      this.canvas.dataset.ordersBelow = "0";
+      this.canvas.dataset.orderLabels = "0";
       this.drawTimeAxis(plot, start, end, xOf);
       return;
     }
+    const priceLo = lo;
+    const priceHi = hi;
     const mid = (lo + hi) / 2;
-    const minSpan = Math.max(Math.abs(mid) * 0.002, 1e-8);
-    if (hi - lo < minSpan) {
-      lo = mid - minSpan / 2;
-      hi = mid + minSpan / 2;
+    const core = Math.max(hi - lo, Math.abs(mid) * 0.002, 1e-8);
+    if (hi - lo < core) {
+      lo = mid - core / 2;
+      hi = mid + core / 2;
     }
-    const padY = (hi - lo) * 0.08;
-    lo -= padY;
-    hi += padY;
-    const yOf = (v) => plot.bottom - ((v - lo) / (hi - lo)) * (plot.bottom - plot.top);
+    const pad = core * MARGIN;
+    lo -= pad;
+    hi += pad;
+    const budget = (core * (1 + 2 * MARGIN)) / PRICE_SHARE;
+    const ref = prices.length ? prices[prices.length - 1].v : mid;
+    for (const o of [...orders].sort((a, b) => Math.abs(a.v - ref) - Math.abs(b.v - ref))) {
+      const wantLo = Math.min(lo, o.v - pad / 2);
+      const wantHi = Math.max(hi, o.v + pad / 2);
+      if (wantHi - wantLo <= budget) {
+        lo = wantLo;
+        hi = wantHi;
+      }
+    }
+    const above = orders.filter((o) => o.v > hi).sort((a, b) => a.v - b.v);
+    const below = orders.filter((o) => o.v < lo).sort((a, b) => b.v - a.v);
+    const inView = orders.filter((o) => o.v >= lo && o.v <= hi);
+    // The rows of the "orders beyond" markers are kept free of lines and labels.
+    const scale = {
+      top: plot.top + (above.length ? EDGE_ROW : 0),
+      bottom: plot.bottom - (below.length ? EDGE_ROW : 0),
+    };
+    this.canvas.dataset.ordersAbove = String(above.length);
+    this.canvas.dataset.ordersBelow = String(below.length);
+    const yOf = (v) => scale.bottom - ((v - lo) / (hi - lo)) * (scale.bottom - scale.top);
+    // for tests: the share of the plot's height the prices in view span
+    this.canvas.dataset.priceFill = ((yOf(priceLo) - yOf(priceHi)) / (plot.bottom - plot.top)).toFixed(3);
 
-    // ---- right-axis labels (orders and the last price), laid out first so ticks can avoid them
-    const orderLabels = orders.map((o) => ({
+    // ---- right-axis labels (orders and the last price), laid out first so ticks can avoid them.
+    // A row at an edge is kept free for the "orders beyond" marker when there is one.
+    const orderLabels = inView.map((o) => ({
       y: yOf(o.v),
       text: o.s,
       color: o.side === "SELL" ? COLORS.sell : COLORS.buy,
@@ -177,8 +252,11 @@ export class PriceChart {
     const lastY = lastPoint ? yOf(lastPoint.v) : (plot.top + plot.bottom) / 2;
     // Priority: the last price, then the orders nearest to it.
     orderLabels.sort((l1, l2) => Math.abs(l1.y - lastY) - Math.abs(l2.y - lastY));
-    if (lastPoint) orderLabels.unshift({ y: lastY, text: lastPoint.s, color: COLORS.line, last: true });
-    const labels = placeLabels(orderLabels, plot.top, plot.bottom);
+    if (lastPoint) orderLabels.unshift({ y: lastY, text: lastPoint.s, color: COLORS.line, last: true, pinned: true });
+    const labels = placeLabels(orderLabels, scale.top, scale.bottom);
+    const labelled = labels.filter((l) => !l.last);
+    this.canvas.dataset.orderLabels = String(labelled.length);
+    this.canvas.dataset.labels = JSON.stringify(labels.map((l) => ({ text: l.text, y: Math.round(l.y), ly: Math.round(l.ly), last: Boolean(l.last) })));
 
     // ---- horizontal grid + price axis ticks
     const step = niceStep(hi - lo, Math.max(3, Math.floor((plot.bottom - plot.top) / 55)));
@@ -227,8 +305,8 @@ export class PriceChart {
       ctx.fill();
     }
 
-    // ---- open orders: one horizontal line each
-    for (const o of orders) {
+    // ---- open orders in view: one horizontal line each
+    for (const o of inView) {
       const y = Math.round(yOf(o.v)) + 0.5;
       ctx.strokeStyle = o.side === "SELL" ? COLORS.sellLine : COLORS.buyLine;
       ctx.lineWidth = 1;
@@ -299,7 +377,32 @@ export class PriceChart {
       ctx.font = FONT;
     }
 
+    this.drawBeyond(plot, above, "above");
+    this.drawBeyond(plot, below, "below");
     this.drawHover(plot, xOf, yOf, start, end, lo, hi);
+  }
+
+  /** Orders beyond the view: a marker at that edge with how many and the nearest price. */
+  drawBeyond(plot, orders, where) {
+    if (!orders.length) return;
+    const ctx = this.ctx;
+    const nearest = orders[0];
+    const up = where === "above";
+    const more = orders.length > 1 ? ` (+${orders.length - 1} more)` : "";
+    const text = `${up ? "▲" : "▼"} ${nearest.side === "SELL" ? "sell" : "buy"} ${nearest.s}${more} ${where}`;
+    ctx.font = FONT;
+    const width = ctx.measureText(text).width + 12;
+    const x = Math.max(plot.left, plot.right - width - 4);
+    const y = up ? plot.top + 1 : plot.bottom - EDGE_ROW + 1;
+    ctx.fillStyle = "rgba(11, 15, 20, 0.85)";
+    ctx.strokeStyle = nearest.side === "SELL" ? COLORS.sellLine : COLORS.buyLine;
+    ctx.lineWidth = 1;
+    ctx.setLineDash([]);
+    ctx.fillRect(x, y, width, EDGE_ROW - 3);
+    ctx.strokeRect(x + 0.5, y + 0.5, width - 1, EDGE_ROW - 4);
+    ctx.fillStyle = nearest.side === "SELL" ? COLORS.sell : COLORS.buy;
+    ctx.textAlign = "left";
+    ctx.fillText(text, x + 6, y + (EDGE_ROW - 3) / 2 + 0.5);
   }
 
   drawTimeAxis(plot, start, end, xOf) {

@@ -79,6 +79,8 @@ async def test_status_and_prices(stack: Stack) -> None:
     assert body["connector"]["exchange"] == "sim"  # type: ignore[index]
     mm = body["marketMakers"][0]  # type: ignore[index]
     assert mm["status"]["name"] == "t-grid"
+    assert mm["prefix"] == "t-grid"  # its client order ids' prefix: the page tells its orders apart
+    assert "kubectl" not in mm  # commands only under --operator-managed
     assert len(mm["status"]["openOrders"]) == 5
     assert stack.live.get("/readyz")[0] == 200
     code, text = stack.live.get("/metrics")
