@@ -131,6 +131,8 @@ def _engine_rows(
     if "fees" in pnl:
         rows.append(("fees", amount(pnl["fees"], quote) + style.dim("  paid so far")))
     rows += _risk_rows(doc.get("risk") or {}, style, now, controls)
+    for n, text in enumerate(doc.get("warnings") or []):  # e.g. a step below the fees
+        rows.append(("warning" if n == 0 else "", style.yellow(str(text))))
     orders = list(doc.get("openOrders") or [])
     rows.append(("orders", orders_summary(orders)))
     rows.append(("slots", _slots_summary(doc.get("slots") or [], base)))

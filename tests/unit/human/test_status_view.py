@@ -165,3 +165,11 @@ def test_without_the_engine_the_operators_figures_stand_in() -> None:
     assert row(text, "cluster") == "phase Syncing"
     assert "spec.paused is true" in text
     assert row(text, "engine") == "/status not read: HTTP 503: no endpoints available for service"
+
+
+def test_the_engines_warnings_are_shown() -> None:
+    warned = running(warnings=["grid.priceInterval 25 is 0.05 % of the price", "second"])
+    text = screen(warned)
+    assert row(text, "warning") == "grid.priceInterval 25 is 0.05 % of the price"
+    assert "\n            second" in text
+    assert "warning" not in screen(running(warnings=[]))
