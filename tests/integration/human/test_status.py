@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from gridops.client import SimulatorClient
-from tests.support.market_maker import MarketMakerProcess
+from tests.support.connector import ConnectorProcess
+from tests.support.market_maker import MarketMakerProcess, write_config
 
 from .cli import ANSI, clean_env, gridops, on_terminal
 from .conftest import grid_up, url_of
@@ -183,3 +184,16 @@ def test_a_strategy_name_without_a_kubeconfig(tmp_path: Path) -> None:
     env["KUBECONFIG"] = str(tmp_path / "nowhere.yaml")
     done = gridops("status", "btc-grid", env=env)
     assert f"KUBECONFIG={tmp_path / 'nowhere.yaml'} not found" in done.error_line
+
+
+async def test_a_step_below_the_fees_is_shown_as_the_engines_warning(
+    tmp_path: Path, sim: SimulatorClient, exchange: ConnectorProcess
+) -> None:
+    config = write_config(tmp_path / "thin.yaml", grid={"priceInterval": "25"})
+    mm = MarketMakerProcess(config, exchange.address)
+    try:
+        await grid_up(sim, mm)
+        text = gridops("status", url_of(mm)).out
+        assert row(text, "warning").startswith("grid.priceInterval 25 is 0.05 % of the price")
+    finally:
+        mm.stop()
