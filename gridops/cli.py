@@ -178,6 +178,8 @@ def _demo(ns: argparse.Namespace) -> None:
             market_maker_port=ns.market_maker_port,
             live_port=ns.live_port,
             metrics_port=ns.metrics_port,
+            config=ns.config,
+            fresh=ns.reset,
         )
     )
 
@@ -309,13 +311,32 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="the whole stack locally on the simulated exchange",
         description="Connector (sim), a durable market maker on SQLite and the live server; "
-        "prints the dashboard URL; Ctrl-C stops everything.",
+        "prints the dashboard URL; Ctrl-C stops everything. State (the simulated exchange, "
+        "the engine's database) and logs stay in --data-dir from one run to the next.",
     )
-    demo.add_argument("--data-dir", type=Path, help="default ~/.local/share/gridops/demo")
-    demo.add_argument("--connector-port", type=int, default=50051)
-    demo.add_argument("--market-maker-port", type=int, default=8080)
-    demo.add_argument("--live-port", type=int, default=8081)
-    demo.add_argument("--metrics-port", type=int, default=9090)
+    demo.add_argument(
+        "--data-dir", type=Path, help="state and logs (default ~/.local/share/gridops/demo)"
+    )
+    demo.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="your own strategy file, checked as the market maker checks it (its connector "
+        "is the demo's); default: the demo's btc-demo strategy, written to --data-dir",
+    )
+    demo.add_argument(
+        "--reset",
+        action="store_true",
+        help="start afresh: remove the simulated exchange and the strategy's state first",
+    )
+    demo.add_argument("--connector-port", type=int, default=50051, help="gRPC (default 50051)")
+    demo.add_argument(
+        "--market-maker-port", type=int, default=8080, help="engine /status (default 8080)"
+    )
+    demo.add_argument("--live-port", type=int, default=8081, help="dashboard (default 8081)")
+    demo.add_argument(
+        "--metrics-port", type=int, default=9090, help="connector /metrics (default 9090)"
+    )
     demo.set_defaults(run=_demo)
 
     from gridops.human import register  # status, orders, fills, cancel, check-config
