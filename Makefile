@@ -11,6 +11,7 @@ help:
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | sort
 
 $(VENV)/.installed: pyproject.toml
+	@echo "setup: creating $(VENV) and installing gridops with its dev tools (about a minute, once)"
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
