@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from gridops import errors, order_ids
+from gridops.lograte import LogBudget, skipped
 
 from . import views
 from .broadcast import Broadcaster
@@ -26,6 +27,23 @@ from .controls import ACTIONS, CANCEL, ControlError, call_market_maker, operator
 from .feeds import LiveState
 
 log = logging.getLogger(__name__)
+
+# Dashboards come and go one by one; a reload storm or a load test brings hundreds a
+# second, which a human wants counted, not listed.
+_ws_log = LogBudget(burst=30, period=60.0)
+
+
+def _log_ws(request: web.Request, clients: int, since: float | None = None) -> None:
+    held = _ws_log.take()
+    if held is None:
+        return
+    if since is None:
+        log.info("WebSocket client %s connected; %d clients%s", request.remote, clients,
+                 skipped(held))  # fmt: skip
+    else:
+        log.info("WebSocket client %s left after %.0fs; %d clients%s", request.remote,
+                 asyncio.get_running_loop().time() - since, clients, skipped(held))  # fmt: skip
+
 
 STATIC = Path(__file__).parent / "static"
 STATE: web.AppKey[LiveState] = web.AppKey("state")
@@ -251,6 +269,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         # not after megabytes.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WS_SEND_BUFFER)
     client = state.broadcaster.add(symbol)
+    since = asyncio.get_running_loop().time()
+    _log_ws(request, len(state.broadcaster.clients))
     hello = {
         "connected": state.connected,
         "sessionId": state.client.session_id,
@@ -273,6 +293,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         state.broadcaster.remove(client)
+        _log_ws(request, len(state.broadcaster.clients), since)
         for task in tasks:
             task.cancel()
         for task in tasks:

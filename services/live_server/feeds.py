@@ -101,6 +101,11 @@ class LiveState:
     def _connection(self, connected: bool, reason: str) -> None:
         if connected != self.connected:
             self.connected = connected
+            if connected:
+                log.info("connector %s connected (%s, session %s)", self.client.address,
+                         self.exchange or "?", self.client.session_id)  # fmt: skip
+            else:
+                log.warning("connector %s lost: %s; reconnecting", self.client.address, reason)
             self.broadcaster.publish(
                 "connection",
                 {"connected": connected, "sessionId": self.client.session_id, "reason": reason},

@@ -11,6 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from gridops.client import ConnectorClient
+from gridops.startup import bind_failed
 
 from .app import create_app
 from .broadcast import Broadcaster
@@ -67,10 +68,19 @@ async def _serve(state: LiveState, connector: str, host: str, port: int) -> None
     client = state.client
     runner = web.AppRunner(create_app(state), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:
+        await runner.cleanup()
+        await client.close()
+        raise bind_failed("HTTP port", host, port, ("--port", "--host"), error) from None
     bound = [a for a in runner.addresses if isinstance(a, tuple)]
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     log.info("live server on http://%s:%d (connector %s)", shown, bound[0][1], connector)
+    log.info(
+        "following %s (--market-maker)",
+        ", ".join(f"market maker {url}" for url in state.mm_urls) or "no market maker",
+    )
     controls = state.controls
     log.info(
         "price history in %s; dashboard controls: %s", state.history.directory or "memory only",
