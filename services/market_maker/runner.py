@@ -146,7 +146,9 @@ async def serve(
         for task in [*tasks, stopper]:
             task.cancel()
         for task in [*tasks, stopper]:
-            with contextlib.suppress(asyncio.CancelledError):
+            # A task that failed raised its error through result() above already; raising
+            # it again here would skip the cleanup below.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         # Only on a clean stop, and only once the engine can no longer place anything.
         if signalled and config.engine.cancel_on_shutdown and engine.reconciled_at is not None:

@@ -44,6 +44,7 @@ def test_an_unknown_symbol_stops_at_start_naming_what_the_connector_has(
         "the strategy config (env GRIDOPS_SYMBOL)"
     )
     assert "risk halt" not in result.stderr
+    assert "market maker stopped" in result.stderr  # cleaned up (HTTP, database) on its way out
 
 
 def test_a_refused_token_stops_at_start_naming_the_flag(tmp_path: Path) -> None:
