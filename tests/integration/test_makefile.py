@@ -10,8 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_setup_announces_itself(tmp_path: Path) -> None:
     # -n: print the recipe without running it, for a venv that does not exist yet
+    command = ["make", "-n", "--no-print-directory", "-C", str(ROOT)]
     result = subprocess.run(
-        ["make", "-n", "--no-print-directory", "-C", str(ROOT), f"VENV={tmp_path / 'venv'}", "setup"],
+        [*command, f"VENV={tmp_path / 'venv'}", "setup"],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     first = result.stdout.strip().splitlines()[0]
