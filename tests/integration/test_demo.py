@@ -83,6 +83,9 @@ async def test_the_demo_grid_earns_when_the_market_ranges(
         low, high = start - 700, start + 400
         realized = Decimal(0)
         for _ in range(3):
+            # Buys resting above `low` (the engine places them once it saw the price):
+            # the drop must fill something.
+            await asyncio.to_thread(_wait_for_buys_above, demo, low)
             await sim.set_price("BTC/USDT", low)
             await asyncio.to_thread(_wait_for_exits, demo)
             await sim.set_price("BTC/USDT", high)
@@ -94,6 +97,16 @@ async def test_the_demo_grid_earns_when_the_market_ranges(
     assert len(sells) >= 3
     assert Decimal(status["pnl"]["fees"]) > 0
     assert realized > 0, status["pnl"]
+
+
+def _wait_for_buys_above(demo: DemoProcess, price: Decimal) -> None:
+    def buys() -> bool:
+        orders = demo.status()["openOrders"]
+        return any(
+            o["side"] == "BUY" and not o["pending"] and Decimal(o["price"]) > price for o in orders
+        )
+
+    wait_until(buys, timeout=30, message=f"buys resting above {price}")
 
 
 def _wait_for_exits(demo: DemoProcess) -> None:
