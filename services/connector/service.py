@@ -73,7 +73,7 @@ class ConnectorService:
         self._log_budget = LogBudget(burst=30, period=60.0)
 
     def _log_subscription(
-        self, joined: bool, topic: Topic, context: Context, detail: str, since: float = 0.0
+        self, joined: bool, topic: Topic, peer: str, detail: str, since: float = 0.0
     ) -> None:
         held = self._log_budget.take()
         if held is None:
@@ -82,12 +82,12 @@ class ConnectorService:
         if joined:
             log.info(
                 "%s subscribed to %s%s; %d %s subscribers%s",
-                context.peer(), topic.value, detail, count, topic.value, skipped(held),
+                peer, topic.value, detail, count, topic.value, skipped(held),
             )  # fmt: skip
         else:
             log.info(
                 "%s left %s%s after %.1fs; %d %s subscribers%s",
-                context.peer(), topic.value, detail, time.monotonic() - since, count,
+                peer, topic.value, detail, time.monotonic() - since, count,
                 topic.value, skipped(held),
             )  # fmt: skip
 
@@ -226,7 +226,10 @@ class ConnectorService:
         batch_size = self.metrics.batch_size.labels(Topic.ORDERS.value)
         detail = _order_detail(request)
         since = time.monotonic()
-        self._log_subscription(True, Topic.ORDERS, context, detail)
+        # Asked while the call is live: grpc.aio may crash the process when a finished
+        # call's context is asked for its peer (seen as a silent exit in tests).
+        peer = context.peer()
+        self._log_subscription(True, Topic.ORDERS, peer, detail)
         try:
             await context.send_initial_metadata(self._session_metadata)
             while True:
@@ -236,7 +239,7 @@ class ConnectorService:
                 yield frame
         finally:
             self.hub.unsubscribe(subscriber)
-            self._log_subscription(False, Topic.ORDERS, context, detail, since)
+            self._log_subscription(False, Topic.ORDERS, peer, detail, since)
 
     async def SubscribePrices(
         self, request: cpb.SubscribePricesRequest, context: Context
@@ -291,7 +294,8 @@ class ConnectorService:
         subscriber: Subscriber = self.hub.subscribe(topic, accepts)
         sent = self.metrics.messages_sent.labels(topic.value)
         since = time.monotonic()
-        self._log_subscription(True, topic, context, detail)
+        peer = context.peer()  # now, while the call is live (see SubscribeOrderBatches)
+        self._log_subscription(True, topic, peer, detail)
         try:
             await context.send_initial_metadata(self._session_metadata)
             if snapshot is not None:
@@ -304,7 +308,7 @@ class ConnectorService:
                 yield message
         finally:
             self.hub.unsubscribe(subscriber)
-            self._log_subscription(False, topic, context, detail, since)
+            self._log_subscription(False, topic, peer, detail, since)
 
 
 def _order_detail(request: cpb.SubscribeOrdersRequest) -> str:
