@@ -33,15 +33,15 @@ log = logging.getLogger(__name__)
 _ws_log = LogBudget(burst=30, period=60.0)
 
 
-def _log_ws(request: web.Request, clients: int, since: float | None = None) -> None:
+def _log_ws(remote: str | None, clients: int, since: float | None = None) -> None:
     held = _ws_log.take()
     if held is None:
         return
     if since is None:
-        log.info("WebSocket client %s connected; %d clients%s", request.remote, clients,
+        log.info("WebSocket client %s connected; %d clients%s", remote, clients,
                  skipped(held))  # fmt: skip
     else:
-        log.info("WebSocket client %s left after %.0fs; %d clients%s", request.remote,
+        log.info("WebSocket client %s left after %.0fs; %d clients%s", remote,
                  asyncio.get_running_loop().time() - since, clients, skipped(held))  # fmt: skip
 
 
@@ -270,7 +270,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, WS_SEND_BUFFER)
     client = state.broadcaster.add(symbol)
     since = asyncio.get_running_loop().time()
-    _log_ws(request, len(state.broadcaster.clients))
+    remote = request.remote  # now: once the socket is closed it may no longer say
+    _log_ws(remote, len(state.broadcaster.clients))
     hello = {
         "connected": state.connected,
         "sessionId": state.client.session_id,
@@ -293,7 +294,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
         state.broadcaster.remove(client)
-        _log_ws(request, len(state.broadcaster.clients), since)
+        _log_ws(remote, len(state.broadcaster.clients), since)
         for task in tasks:
             task.cancel()
         for task in tasks:
