@@ -12,13 +12,13 @@ from typing import Any
 from gridops import errors, order_ids
 from gridops.client import ConnectorClient, Disconnected, OrderChange, Resync, Subscribed, Update
 from gridops.models import Account, Position, Ticker
+from gridops.precision import Precision, market_maker_status
 
 from . import views
 from .broadcast import Broadcaster
 from .controls import ControlSettings, operator_commands
 from .history import PriceHistory
 from .mm_status import StatusPoller
-from .precision import Precision
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ class LiveState:
             return entry
         symbol = document.get("symbol")
         p = await self.rules([symbol] if isinstance(symbol, str) else [])
-        entry = {**entry, "status": views.market_maker_status(document, p)}
+        entry = {**entry, "status": market_maker_status(document, p)}
         name = document.get("name")
         if isinstance(name, str):
             # the prefix of its client order ids: the page tells its orders from others'

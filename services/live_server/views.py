@@ -6,15 +6,12 @@ prices and quote amounts to the tick, quantities to the step.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from gridops import order_ids
 from gridops.models import Account, Fill, Order, Position, Ticker
-
-from .precision import Precision
+from gridops.precision import Precision
 
 
 def _t(value: datetime) -> str:
@@ -95,63 +92,3 @@ def fill(f: Fill, p: Precision) -> dict[str, Any]:
 
 def price(t: Ticker, p: Precision) -> dict[str, Any]:
     return {"symbol": t.symbol, "price": p.price(t.symbol, t.price), "time": _t(t.time)}
-
-
-# A market maker's /status document: which of its fields are prices or quote amounts
-# (to the tick) and which are quantities (to the step).
-_STATUS_PRICES = ("lastPrice", "tradedPrice")
-_STATUS_QUANTITIES = ("position",)
-_PNL = ("realized", "unrealized", "fees")
-_ORDER_PRICES = ("price",)
-_ORDER_QUANTITIES = ("quantity", "filled")
-_SLOT_PRICES = ("averageEntry", "realizedPnl")
-_SLOT_QUANTITIES = ("holding",)
-
-
-def _requantize(
-    document: dict[str, Any], keys: tuple[str, ...], how: Callable[[Decimal], str]
-) -> None:
-    for key in keys:
-        text = document.get(key)
-        if not isinstance(text, str):
-            continue
-        try:
-            document[key] = how(Decimal(text))
-        except InvalidOperation:
-            continue  # not a number: passed on as the market maker wrote it
-
-
-def market_maker_status(document: dict[str, Any], p: Precision) -> dict[str, Any]:
-    """A copy of a market maker's /status with its amounts quantized to its symbol's rules."""
-    symbol = document.get("symbol")
-    if not isinstance(symbol, str) or not p.knows(symbol):
-        return document
-
-    def to_price(value: Decimal) -> str:
-        return p.price(symbol, value)
-
-    def to_quantity(value: Decimal) -> str:
-        return p.quantity(symbol, value)
-
-    out = dict(document)
-    _requantize(out, _STATUS_PRICES, to_price)
-    _requantize(out, _STATUS_QUANTITIES, to_quantity)
-    if isinstance(out.get("pnl"), dict):
-        out["pnl"] = dict(out["pnl"])
-        _requantize(out["pnl"], _PNL, to_price)
-    for key, prices, quantities in (
-        ("openOrders", _ORDER_PRICES, _ORDER_QUANTITIES),
-        ("slots", _SLOT_PRICES, _SLOT_QUANTITIES),
-    ):
-        items = out.get(key)
-        if not isinstance(items, list):
-            continue
-        copies = []
-        for item in items:
-            if isinstance(item, dict):
-                item = dict(item)
-                _requantize(item, prices, to_price)
-                _requantize(item, quantities, to_quantity)
-            copies.append(item)
-        out[key] = copies
-    return out

@@ -27,7 +27,7 @@ from gridops.client import (
     Subscribed,
     Update,
 )
-from gridops.models import Ticker
+from gridops.models import SymbolInfo, Ticker
 from gridops.spec import StrategyConfig
 
 from .actions import Executor
@@ -93,6 +93,8 @@ class Engine:
         self.failed: BaseException | None = None
         #: what a human should know about this strategy (e.g. a step below the fees)
         self.warnings: list[str] = []
+        #: the symbol's trading rules once the connector gave them: /status rounds to them
+        self.symbol_info: SymbolInfo | None = None
         #: the price the last plan ran at, once its actions were carried out
         self.traded_price: Decimal | None = None
         self._busy = False

@@ -56,6 +56,7 @@ async def trade(engine: Engine) -> None:
     for warning in checked.warnings:
         log.warning("%s", warning)
     engine.warnings.extend(checked.warnings)
+    engine.symbol_info = checked.info
     await engine.run()
 
 

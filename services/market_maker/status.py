@@ -1,4 +1,9 @@
-"""The /status document (camelCase, amounts as decimal strings)."""
+"""The /status document (camelCase, amounts as decimal strings).
+
+Amounts are rounded to the symbol's tick (prices, PnL, fees) and step (quantities) once the
+connector gave its rules: an average entry or an unrealized PnL is a division, and
+`50291.46453333333333333333333` is not a figure anyone should be shown.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from gridops.decimals import fmt
+from gridops.precision import Precision, market_maker_status
 
+from .domain.book import GridBook
 from .domain.slots import SlotState
 
 if TYPE_CHECKING:
@@ -45,13 +52,18 @@ def status(engine: Engine) -> dict[str, Any]:
         "idle": engine.idle,
         "warnings": list(engine.warnings),
     }
-    if book is None:
-        return document
+    if book is not None:
+        _add_book(document, book, mark, priced=engine.last_price is not None)
+    info = engine.symbol_info
+    return market_maker_status(document, Precision([info] if info else []))
+
+
+def _add_book(document: dict[str, Any], book: GridBook, mark: Decimal, *, priced: bool) -> None:
     totals = book.totals(mark)
     document["position"] = fmt(totals.position)
     document["pnl"] = {
         "realized": fmt(totals.realized_pnl),
-        "unrealized": fmt(totals.unrealized_pnl) if engine.last_price is not None else "0",
+        "unrealized": fmt(totals.unrealized_pnl) if priced else "0",
         "fees": fmt(totals.fees),
     }
     slots = sorted(book.slots.values(), key=lambda s: (s.level, s.direction.value))
@@ -83,4 +95,3 @@ def status(engine: Engine) -> dict[str, Any]:
         for s in slots
         if s.state is not SlotState.FREE or s.holding
     ]
-    return document

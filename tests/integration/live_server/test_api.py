@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from gridops.live_server import views
-from gridops.live_server.precision import Precision
+from gridops.precision import Precision
 from tests.support.poll import wait_until
 
 from .conftest import Stack

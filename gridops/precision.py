@@ -1,4 +1,4 @@
-"""How finely each amount the live server sends is quantized: the symbols' trading rules.
+"""How finely each amount gridops shows or sends is quantized: the symbols' trading rules.
 
 Prices and quote amounts (PnL, fees in the quote, notional) go to the symbol's tick size,
 quantities to its step size, as the exchange itself counts them. A balance belongs to an
@@ -6,12 +6,15 @@ asset, not a symbol: it gets the finest precision any known symbol gives that as
 tick where it is the quote, the step where it is the base). An amount for a symbol whose
 rules are not known yet is sent as it is: rounding to a guess would be worse.
 
-Pure: no I/O; the live server fills the table from the connector's GetSymbolInfo.
+Pure: no I/O; the live server and the market maker fill the table from the connector's
+GetSymbolInfo.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from gridops.decimals import fmt, round_to_step
 from gridops.models import SymbolInfo
@@ -61,3 +64,63 @@ class Precision:
         if info is not None and asset == info.base_asset:
             return self.quantity(symbol, value)
         return self.asset(asset, value)
+
+
+# A market maker's /status document: which of its fields are prices or quote amounts
+# (to the tick) and which are quantities (to the step).
+_STATUS_PRICES = ("lastPrice", "tradedPrice")
+_STATUS_QUANTITIES = ("position",)
+_PNL = ("realized", "unrealized", "fees")
+_ORDER_PRICES = ("price",)
+_ORDER_QUANTITIES = ("quantity", "filled")
+_SLOT_PRICES = ("averageEntry", "realizedPnl")
+_SLOT_QUANTITIES = ("holding",)
+
+
+def _requantize(
+    document: dict[str, Any], keys: tuple[str, ...], how: Callable[[Decimal], str]
+) -> None:
+    for key in keys:
+        text = document.get(key)
+        if not isinstance(text, str):
+            continue
+        try:
+            document[key] = how(Decimal(text))
+        except InvalidOperation:
+            continue  # not a number: passed on as the market maker wrote it
+
+
+def market_maker_status(document: dict[str, Any], p: Precision) -> dict[str, Any]:
+    """A copy of a market maker's /status with its amounts quantized to its symbol's rules."""
+    symbol = document.get("symbol")
+    if not isinstance(symbol, str) or not p.knows(symbol):
+        return document
+
+    def to_price(value: Decimal) -> str:
+        return p.price(symbol, value)
+
+    def to_quantity(value: Decimal) -> str:
+        return p.quantity(symbol, value)
+
+    out = dict(document)
+    _requantize(out, _STATUS_PRICES, to_price)
+    _requantize(out, _STATUS_QUANTITIES, to_quantity)
+    if isinstance(out.get("pnl"), dict):
+        out["pnl"] = dict(out["pnl"])
+        _requantize(out["pnl"], _PNL, to_price)
+    for key, prices, quantities in (
+        ("openOrders", _ORDER_PRICES, _ORDER_QUANTITIES),
+        ("slots", _SLOT_PRICES, _SLOT_QUANTITIES),
+    ):
+        items = out.get(key)
+        if not isinstance(items, list):
+            continue
+        copies = []
+        for item in items:
+            if isinstance(item, dict):
+                item = dict(item)
+                _requantize(item, prices, to_price)
+                _requantize(item, quantities, to_quantity)
+            copies.append(item)
+        out[key] = copies
+    return out

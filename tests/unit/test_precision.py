@@ -1,4 +1,4 @@
-"""Quantization of what the live server sends: tick for prices and quote, step for base."""
+"""Quantization of what gridops shows and sends: tick for prices and quote, step for base."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal as D
 
 from gridops.live_server import views
-from gridops.live_server.precision import Precision
 from gridops.models import Fill, Position, Side, SymbolInfo
+from gridops.precision import Precision, market_maker_status
 
 T = datetime(2030, 1, 1, tzinfo=UTC)
 BTC = SymbolInfo("BTC/USDT", "BTC", "USDT", D("0.01"), D("0.00001"), D(0), D(5))
@@ -58,7 +58,7 @@ def test_market_maker_status_is_quantized_by_field() -> None:
         "slots": [{"level": 1, "holding": "0.0010000001", "averageEntry": "49950.005",
                    "realizedPnl": "n/a"}],
     }  # fmt: skip
-    sent = views.market_maker_status(document, Precision([BTC]))
+    sent = market_maker_status(document, Precision([BTC]))
     assert sent["lastPrice"] == "50000"
     assert sent["position"] == "0.001"
     assert sent["pnl"] == {"realized": "-0.04", "unrealized": "0", "fees": "0.1"}
