@@ -30,6 +30,7 @@ from pathlib import Path
 
 import yaml
 
+from gridops.live_server.history import SUFFIX as PRICES_SUFFIX
 from gridops.startup import StartupError, describe_os_error
 
 DEMO_NAME = "btc-demo"
@@ -145,14 +146,23 @@ def prepare_strategy(config: Path | None, connector: str, data_dir: Path) -> Str
     )  # fmt: skip
 
 
-def reset(data_dir: Path, strategy: Strategy) -> list[str]:
-    """Remove the simulated exchange and the strategy's state; returns what went.
+def live_state_dir(data_dir: Path) -> Path:
+    """Where the demo's live server keeps its price history (the chart survives restarts)."""
+    return data_dir / "live"
 
-    Both at once: an engine that remembers orders the exchange has forgotten would only
-    reconcile them away. Logs are kept (they are history, not state).
+
+def reset(data_dir: Path, strategy: Strategy) -> list[str]:
+    """Remove the simulated exchange, the strategy's state and the chart's prices.
+
+    All at once: an engine that remembers orders the exchange has forgotten would only
+    reconcile them away, and a chart of the old run's prices would draw a cliff where the
+    fresh exchange starts. Logs are kept (they are history, not state). Returns what went.
     """
     doomed = [data_dir / "exchange.json", data_dir / "exchange.json.tmp",
               strategy.data_dir / f"{strategy.name}.risk.json"]  # fmt: skip
+    live = live_state_dir(data_dir)
+    if live.is_dir():
+        doomed += sorted(live.glob(f"*{PRICES_SUFFIX}"))
     url = strategy.database_url
     if url.startswith("sqlite:///"):
         database = Path(url.removeprefix("sqlite:///"))
@@ -368,7 +378,8 @@ def run_demo(
               flush=True)  # fmt: skip
     print(
         f"gridops demo: state in {data_dir} (exchange.json: the simulated exchange; "
-        f"{strategy.name}'s engine: {strategy.database_url}), logs in {logs}; "
+        f"{strategy.name}'s engine: {strategy.database_url}; live/: the chart's prices), "
+        f"logs in {logs}; "
         "--reset starts afresh",
         flush=True,
     )
@@ -386,6 +397,7 @@ def run_demo(
               lambda: _http_ok(f"http://127.0.0.1:{market_maker_port}/readyz")),
         Child("live-server", [*python, "live-server", "--connector", connector,
                               "--host", "127.0.0.1", "--port", str(live_port),
+                              "--state-dir", str(live_state_dir(data_dir)),
                               "--market-maker", f"http://127.0.0.1:{market_maker_port}"],
               logs / "live-server.log",
               lambda: _http_ok(f"http://127.0.0.1:{live_port}/readyz")),

@@ -85,7 +85,9 @@ def test_a_strategy_file_of_the_user_is_checked_like_the_market_maker_s(tmp_path
     assert path.read_text() == text  # never rewritten
 
 
-def test_reset_removes_the_exchange_and_the_strategy_state_and_says_what(tmp_path: Path) -> None:
+def test_reset_removes_exchange_strategy_state_and_prices_and_says_what(
+    tmp_path: Path,
+) -> None:
     strategy = prepare_strategy(None, "127.0.0.1:1", tmp_path)
     assert strategy.written
     assert strategy.path == tmp_path / "btc-demo.yaml"
@@ -94,9 +96,13 @@ def test_reset_removes_the_exchange_and_the_strategy_state_and_says_what(tmp_pat
         (tmp_path / name).write_text("x")
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "connector.log").write_text("kept")
+    (tmp_path / "live").mkdir()
+    (tmp_path / "live" / "BTC%2FUSDT.prices.jsonl").write_text("x")
+    (tmp_path / "live" / "lock").write_text("")
     removed = reset(tmp_path, strategy)
     assert removed == [
-        str(tmp_path / n) for n in ("exchange.json", "btc-demo.db", "btc-demo.db-wal")
+        str(tmp_path / n)
+        for n in ("exchange.json", "live/BTC%2FUSDT.prices.jsonl", "btc-demo.db", "btc-demo.db-wal")
     ]
     assert (tmp_path / "notes.txt").exists()
     assert (tmp_path / "logs" / "connector.log").exists()
