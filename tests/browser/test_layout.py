@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +67,10 @@ async def test_the_layout_fits_the_width(browser: BrowserContext, stack: Stack, 
     await _some_trading(dashboard, stack)
     await expect(dashboard.by_id("position-unit")).to_have_text("BTC")
     await expect(dashboard.by_id("pnl-unit")).to_have_text("USDT")
+    # The time axis is labelled at every width (at 390 px a 15-minute window once got a
+    # single 10-minute tick, mostly too near an edge to be drawn: no time at all).
+    chart = dashboard.page.locator("[data-testid=chart]")
+    await expect(chart).to_have_attribute("data-time-labels", re.compile(r"^([2-9]|\d\d+)$"))
 
     measured: dict[str, Any] = await page.evaluate(MEASURE)
     assert measured["scrollWidth"] <= measured["innerWidth"], measured  # no sideways scroll

@@ -42,6 +42,38 @@ function niceStep(span, targetTicks) {
 const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]
   .map((s) => s * 1000);
 
+// A "HH:MM:SS" label is about 50 px wide: ticks closer than this would overlap.
+const TIME_LABEL_SPACING = 70;
+
+/**
+ * The time ticks [t, x] to label: the coarsest round step giving about one label per
+ * 110 px, made finer while that leaves fewer than two inside the plot (a 15-minute
+ * window on a phone would otherwise get one 10-minute tick, often too near an edge to be
+ * drawn, and no time on the axis at all).
+ */
+function timeTicks(start, end, width, xOf, plot) {
+  const span = end - start;
+  const target = Math.max(2, Math.floor(width / 110));
+  let index = TIME_STEPS.findIndex((s) => span / s <= target);
+  if (index < 0) index = TIME_STEPS.length - 1;
+  const at = (step) => {
+    const ticks = [];
+    for (let t = Math.ceil(start / step) * step; t <= end; t += step) {
+      const x = xOf(t);
+      if (x >= plot.left + 20 && x <= plot.right - 20) ticks.push([t, x]);
+    }
+    return ticks;
+  };
+  let ticks = at(TIME_STEPS[index]);
+  while (ticks.length < 2 && index > 0) {
+    const finer = at(TIME_STEPS[index - 1]);
+    if (finer.length > 1 && width / finer.length < TIME_LABEL_SPACING) break;
+    ticks = finer;
+    index -= 1;
+  }
+  return ticks;
+}
+
 /**
  * Lay out right-axis labels in one column without overlaps: labels that would collide are
  * stacked into a cluster centred on their lines (a pinned label, the last price, stays on its
@@ -407,22 +439,20 @@ export class PriceChart {
 
   drawTimeAxis(plot, start, end, xOf) {
     const ctx = this.ctx;
-    const span = end - start;
-    const target = Math.max(2, Math.floor((plot.right - plot.left) / 110));
-    const step = TIME_STEPS.find((s) => span / s <= target) ?? TIME_STEPS[TIME_STEPS.length - 1];
+    const width = plot.right - plot.left;
+    const ticks = timeTicks(start, end, width, (t) => Math.round(xOf(t)) + 0.5, plot);
     ctx.strokeStyle = COLORS.grid;
     ctx.fillStyle = COLORS.axis;
     ctx.textAlign = "center";
     ctx.lineWidth = 1;
-    for (let t = Math.ceil(start / step) * step; t <= end; t += step) {
-      const x = Math.round(xOf(t)) + 0.5;
-      if (x < plot.left + 20 || x > plot.right - 20) continue;
+    for (const [t, x] of ticks) {
       ctx.beginPath();
       ctx.moveTo(x, plot.top);
       ctx.lineTo(x, plot.bottom);
       ctx.stroke();
       ctx.fillText(clockUTC(t), x, plot.bottom + 12);
     }
+    this.canvas.dataset.timeLabels = String(ticks.length);
     ctx.strokeStyle = "rgba(133, 146, 163, 0.35)";
     ctx.beginPath();
     ctx.moveTo(plot.left, plot.bottom + 0.5);
