@@ -188,6 +188,17 @@ def _version(ns: argparse.Namespace) -> None:
     print(f"gridops {__version__}")
 
 
+def port(text: str) -> int:
+    """A TCP port flag: argparse then names the flag and exits 2 (not bind()'s traceback)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{number} is not a port (0 to 65535)")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gridops", description=__doc__)
     parser.add_argument(
@@ -209,9 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conn.add_argument("--account", help="account label (default 'default')")
     conn.add_argument("--host", help="bind address (default 0.0.0.0)")
-    conn.add_argument("--port", type=int, help="gRPC port (default 50051; 0 picks one)")
+    conn.add_argument("--port", type=port, help="gRPC port (default 50051; 0 picks one)")
     conn.add_argument("--metrics-host", help="metrics bind address (default 0.0.0.0)")
-    conn.add_argument("--metrics-port", type=int, help="Prometheus port (default 9090)")
+    conn.add_argument("--metrics-port", type=port, help="Prometheus port (default 9090)")
     conn.add_argument("--no-metrics", action="store_true", help="serve no /metrics")
     conn.add_argument("--token-file", help="file holding the shared bearer token")
     conn.add_argument("--tls-cert", type=Path, help="PEM certificate (serve TLS)")
@@ -236,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     mm.add_argument("--config", type=Path, help="YAML strategy config")
     mm.add_argument("--connector", help="connector HOST:PORT (overrides the config)")
     mm.add_argument("--http-host", default="0.0.0.0", help="HTTP bind address")
-    mm.add_argument("--http-port", type=int, default=8080, help="HTTP port (default 8080)")
+    mm.add_argument("--http-port", type=port, default=8080, help="HTTP port (default 8080)")
     mm.add_argument("--token-file", help="file holding the connector's bearer token")
     mm.add_argument(
         "--control-token-file",
@@ -256,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="connector HOST:PORT (env GRIDOPS_CONNECTOR)",
     )
     live.add_argument("--host", default="0.0.0.0", help="bind address")
-    live.add_argument("--port", type=int, default=8081, help="HTTP port (default 8081)")
+    live.add_argument("--port", type=port, default=8081, help="HTTP port (default 8081)")
     live.add_argument(
         "--market-maker",
         action="append",
@@ -304,7 +315,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         help="watch only this namespace (repeatable; default: every namespace)",
     )
-    op.add_argument("--liveness-port", type=int, help="port of /healthz (default 8080)")
+    op.add_argument("--liveness-port", type=port, help="port of /healthz (default 8080)")
     op.set_defaults(run=_operator)
 
     demo = sub.add_parser(
@@ -329,13 +340,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start afresh: remove the simulated exchange and the strategy's state first",
     )
-    demo.add_argument("--connector-port", type=int, default=50051, help="gRPC (default 50051)")
+    demo.add_argument("--connector-port", type=port, default=50051, help="gRPC (default 50051)")
     demo.add_argument(
-        "--market-maker-port", type=int, default=8080, help="engine /status (default 8080)"
+        "--market-maker-port", type=port, default=8080, help="engine /status (default 8080)"
     )
-    demo.add_argument("--live-port", type=int, default=8081, help="dashboard (default 8081)")
+    demo.add_argument("--live-port", type=port, default=8081, help="dashboard (default 8081)")
     demo.add_argument(
-        "--metrics-port", type=int, default=9090, help="connector /metrics (default 9090)"
+        "--metrics-port", type=port, default=9090, help="connector /metrics (default 9090)"
     )
     demo.set_defaults(run=_demo)
 
