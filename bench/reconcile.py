@@ -28,13 +28,13 @@ from gridops.client import ConnectorClient
 from gridops.connector.server import ConnectorServer
 from gridops.connector.settings import ConnectorSettings
 from gridops.connector.sim.adapter import SimAdapter
-from gridops.connector.sim.settings import SimSettings
 from gridops.market_maker.backend import Backend, DurableBackend
 from gridops.market_maker.domain.ids import client_order_id, strategy_prefix
 from gridops.market_maker.domain.slots import Direction
 from gridops.market_maker.engine import Engine
 from gridops.market_maker.reconcile import reconcile
 from gridops.models import OrderRequest, OrderType, Side
+from gridops.simexchange.settings import SimSettings
 
 from .report import Result
 from .ticks import MemoryBackend, strategy

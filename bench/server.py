@@ -40,8 +40,8 @@ from gridops.connector.fanout import Broadcast, Hub, Subscriber, Topic
 from gridops.connector.server import ConnectorServer
 from gridops.connector.settings import ConnectorSettings
 from gridops.connector.sim.adapter import SimAdapter
-from gridops.connector.sim.settings import SimSettings
 from gridops.models import Order, OrderEvent, OrderStatus, OrderType, Side
+from gridops.simexchange.settings import SimSettings
 
 ECHO_METHOD = "/bench.Echo/Call"
 ECHO_STREAM_METHOD = "/bench.Echo/Stream"

@@ -2,7 +2,7 @@
 GridStrategy's `exchange.sim`.
 
 Shared so that the CRD validates `exchange.sim` with the same rules the connector applies;
-turning them into a market is the connector's business (gridops.connector.sim.settings).
+turning them into a market is the connector's business (gridops.simexchange.settings).
 """
 
 from __future__ import annotations

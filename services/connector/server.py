@@ -223,8 +223,9 @@ def _read(path: Path, flag: str, env: str) -> bytes:
 
 def make_adapter(settings: ConnectorSettings) -> ExchangeAdapter:
     if settings.exchange == "sim":
+        from gridops.simexchange.settings import SimSettings, SimSettingsError, load_sim_settings
+
         from .sim.adapter import SimAdapter
-        from .sim.settings import SimSettings, SimSettingsError, load_sim_settings
 
         try:
             sim = load_sim_settings(settings.sim_config) if settings.sim_config else SimSettings()

@@ -10,7 +10,7 @@ from typing import Any
 from gridops.connector.server import ConnectorServer
 from gridops.connector.settings import ConnectorSettings
 from gridops.connector.sim.adapter import SimAdapter
-from gridops.connector.sim.settings import SimSettings
+from gridops.simexchange.settings import SimSettings
 
 from .process import ChildProcess
 

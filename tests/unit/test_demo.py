@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gridops.connector.sim.settings import create_market
 from gridops.demo import DEMO_GRID, DEMO_SIM, demo_strategy, prepare_strategy, reset
+from gridops.simexchange.settings import create_market
 from gridops.spec.economics import fee_warning, round_trip
 from gridops.spec.sim import SimSettings
 from gridops.startup import StartupError

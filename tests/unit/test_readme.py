@@ -7,9 +7,9 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from gridops.connector.sim.settings import create_market
 from gridops.demo import DEMO_NAME
 from gridops.market_maker.config import load_config
+from gridops.simexchange.settings import create_market
 from gridops.spec.economics import fee_warning
 from gridops.spec.sim import SimSettings
 

@@ -9,7 +9,6 @@ from decimal import Decimal as D
 import pytest
 
 from gridops.connector.sim.adapter import SimAdapter
-from gridops.connector.sim.settings import SimSettings
 from gridops.errors import InvalidArgument, NotFound, RateLimited, Unavailable
 from gridops.models import (
     AccountEvent,
@@ -22,6 +21,7 @@ from gridops.models import (
     Side,
     UpstreamOpened,
 )
+from gridops.simexchange.settings import SimSettings
 
 BTC = "BTC/USDT"
 

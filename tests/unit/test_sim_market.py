@@ -9,8 +9,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from gridops.connector.sim.market import SimMarket
-from gridops.connector.sim.specs import MarketConfig, SymbolSpec
 from gridops.errors import FailedPrecondition, InvalidArgument, NotFound
 from gridops.models import (
     AccountEvent,
@@ -23,6 +21,8 @@ from gridops.models import (
     PriceEvent,
     Side,
 )
+from gridops.simexchange.market import SimMarket
+from gridops.simexchange.specs import MarketConfig, SymbolSpec
 
 BTC = "BTC/USDT"
 T0 = datetime(2030, 1, 1, tzinfo=UTC)

@@ -11,10 +11,10 @@ from decimal import Decimal as D
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from gridops.connector.sim.market import SimMarket
-from gridops.connector.sim.specs import MarketConfig, SymbolSpec
 from gridops.errors import GridopsError
 from gridops.models import OrderRequest, OrderType, Side
+from gridops.simexchange.market import SimMarket
+from gridops.simexchange.specs import MarketConfig, SymbolSpec
 
 SYMBOL = "XYZ/USDT"
 STEP = D("0.001")

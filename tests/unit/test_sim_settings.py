@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from gridops.connector.sim.settings import (
+from gridops.simexchange.settings import (
     SimSettings,
     SimSettingsError,
     create_market,

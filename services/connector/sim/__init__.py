@@ -1,5 +1,5 @@
-"""The simulated exchange behind `gridops connector --exchange sim`.
+"""`gridops connector --exchange sim`: the simulated exchange in the connector's process.
 
-`market` is the pure, deterministic exchange; `adapter` puts it behind the connector's
-ExchangeAdapter interface; `settings` is its configuration.
+The market itself lives in gridops.simexchange (shared with `gridops venue`); `adapter`
+puts it behind the connector's ExchangeAdapter interface.
 """

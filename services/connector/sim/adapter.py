@@ -35,10 +35,9 @@ from gridops.models import (
     Ticker,
     UpstreamOpened,
 )
-
-from .market import SimMarket
-from .results import Outcome
-from .settings import SimSettings, create_market
+from gridops.simexchange.market import SimMarket
+from gridops.simexchange.results import Outcome
+from gridops.simexchange.settings import SimSettings, create_market
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
