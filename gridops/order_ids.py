@@ -31,8 +31,12 @@ _SEQUENCE = re.compile(r"[1-9][0-9]*")
 _PREFIX = re.compile(r"[A-Za-z0-9._:/]+(?:-[A-Za-z0-9._:/]+)*-?")
 
 
-#: longest prefix a strategy name gives its ids
-MAX_STRATEGY_PREFIX = 24
+#: longest client order id a strategy makes: Binance's limit (`newClientOrderId`), the
+#: tightest of the venues ccxt serves
+MAX_CLIENT_ORDER_ID = 36
+#: longest prefix a strategy name gives its ids: with "-", a level of up to 8 digits and
+#: its sign ("m12345678"), "-B-" and an order count of up to 7 digits, an id fits 36
+MAX_STRATEGY_PREFIX = 16
 
 
 def strategy_prefix(name: str) -> str:

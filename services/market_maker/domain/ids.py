@@ -19,7 +19,7 @@ from .slots import Direction
 
 __all__ = ["MAX_PREFIX", "client_order_id", "parse_client_order_id", "strategy_prefix"]
 
-MAX_ID = 64
+MAX_ID = order_ids.MAX_CLIENT_ORDER_ID
 _PREFIX_OK = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
