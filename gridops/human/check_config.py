@@ -63,11 +63,26 @@ def validation_lines(error: ValidationError, under: str = "") -> list[str]:
 
 
 def read_document(path: Path) -> dict[str, Any]:
-    """The YAML mapping in `path`; CliError worded as the loader words it."""
+    """The YAML mapping in `path`; CliError worded as the loader words it.
+
+    A manifest of several documents (a Secret, then the GridStrategy, as in examples/) is
+    checked for its one GridStrategy.
+    """
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        documents = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
     except (OSError, yaml.YAMLError) as problem:
         raise CliError(f"cannot read config {path}: {problem}") from None
+    if len(documents) > 1:
+        strategies = [
+            d for d in documents if isinstance(d, dict) and d.get("kind") == "GridStrategy"
+        ]
+        if len(strategies) != 1:
+            raise CliError(
+                f"config {path}: {len(documents)} YAML documents with {len(strategies)} "
+                "GridStrategy among them; check-config reads one strategy per file"
+            )
+        documents = strategies
+    data = documents[0] if documents else {}
     if not isinstance(data, dict):
         raise CliError(f"config {path}: expected a mapping, got {type(data).__name__}")
     return data

@@ -126,3 +126,26 @@ def test_unreadable_files_are_one_line(tmp_path: Path) -> None:
     listed.write_text("- a\n- b\n")
     with pytest.raises(CliError, match="expected a mapping, got list"):
         read_document(listed)
+
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+@pytest.mark.parametrize("name", ["btc-grid-sim.yaml", "btc-grid-venue.yaml"])
+def test_every_example_strategy_is_valid(name: str) -> None:
+    # btc-grid-venue.yaml carries its credentials Secret first: the strategy is found.
+    check = check_document(read_document(EXAMPLES / name), name)
+    assert check.model_errors == []
+    assert report(check, [], "", connector_given=False)[-1] == f"{name}: 0 errors, 0 warnings"
+
+
+def test_a_manifest_of_several_documents_needs_exactly_one_strategy(tmp_path: Path) -> None:
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "keys"}}
+    strategy = {"apiVersion": "gridops.io/v1alpha1", "kind": "GridStrategy",
+                "metadata": {"name": "btc-grid"}, "spec": good_spec()}  # fmt: skip
+    path = tmp_path / "stack.yaml"
+    path.write_text(yaml.safe_dump_all([secret, strategy]))
+    assert read_document(path) == strategy
+    path.write_text(yaml.safe_dump_all([secret, strategy, strategy]))
+    with pytest.raises(CliError, match="3 YAML documents with 2 GridStrategy among them"):
+        read_document(path)
