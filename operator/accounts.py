@@ -47,8 +47,8 @@ def blocked_by(
     if exchange not in supported:
         return (
             "UnsupportedExchange",
-            f"exchange {exchange!r} is not supported by this connector yet "
-            f"(supported: {', '.join(sorted(supported))})",
+            f"spec.exchange.name: {exchange!r} is neither 'sim' nor an exchange id of ccxt "
+            "(the list: python -c 'import ccxt; print(ccxt.exchanges)')",
         )
     message = conflict(me, peers)
     if message is not None:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import yaml
 
+from gridops.spec.exchanges import CCXT_EXCHANGES
+
 from . import names, pods
 from .pods import Manifest
 from .settings import OperatorSettings
 from .strategy import CONFIG_MOUNT, Strategy, exchange_hash
 
 SIM_FILE = "sim.yaml"
-#: exchanges the connector can run today; ccxt ids arrive with the ccxt adapter
-SUPPORTED_EXCHANGES = frozenset({"sim"})
+#: exchanges the connector can run: the in-process simulator, and every ccxt id
+SUPPORTED_EXCHANGES = frozenset({"sim"}) | CCXT_EXCHANGES
 
 
 def _metadata(strategy: Strategy) -> Manifest:

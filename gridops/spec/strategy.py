@@ -37,6 +37,7 @@ ONE_DATABASE = "set databaseUrl or databaseUrlSecret, not both"
 SIMPLE_NO_DATABASE = "a database is for type durable; the simple engine keeps no database"
 SIM_ONLY = "sim settings are for exchange name 'sim'"
 CCXT_ONLY = "exchange name 'sim' takes no apiUrl, wsUrl or credentialsSecret (ccxt exchanges do)"
+CREDENTIALS = "a ccxt exchange needs credentialsSecret: a Secret with the keys apiKey and secret"
 
 
 def _rule(rule: str, message: str, field_path: str) -> JsonDict:
@@ -177,6 +178,9 @@ class ExchangeSettings(SpecModel):
             CCXT_ONLY,
             ".name",
         ),
+        _rule(
+            "self.name == 'sim' || has(self.credentialsSecret)", CREDENTIALS, ".credentialsSecret"
+        ),
     )
 
     name: str = Field(
@@ -216,6 +220,8 @@ class ExchangeSettings(SpecModel):
             raise ValueError(SIM_ONLY)
         if self.name == "sim" and (self.api_url or self.ws_url or self.credentials_secret):
             raise ValueError(CCXT_ONLY)
+        if self.name != "sim" and not self.credentials_secret:
+            raise ValueError(CREDENTIALS)
         return self
 
     @property

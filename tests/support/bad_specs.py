@@ -88,7 +88,7 @@ BAD_SPECS = [
     ),
     BadSpec(
         "sim-settings-on-ccxt",
-        _set("exchange", {"name": "binance", "sim": {"seed": 1}}),
+        _set("exchange", {"name": "binance", "credentialsSecret": "keys", "sim": {"seed": 1}}),
         "spec.exchange.sim",
         "CEL: sim only",
     ),
@@ -97,6 +97,12 @@ BAD_SPECS = [
         _set("exchange", {"apiUrl": "http://venue:8090"}),
         "spec.exchange.name",
         "CEL: ccxt only",
+    ),
+    BadSpec(
+        "ccxt-without-credentials",
+        _set("exchange", {"name": "binance", "apiUrl": "http://venue:8090"}),
+        "spec.exchange.credentialsSecret",
+        "CEL: credentials",
     ),
     BadSpec("account-label", _set("exchange.account", "Main_Acct"), "spec.exchange.account", "DNS"),
     BadSpec(

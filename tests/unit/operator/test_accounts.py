@@ -36,7 +36,8 @@ def test_the_reference_itself_never_conflicts() -> None:
 
 
 def test_an_unsupported_exchange_is_blocked_before_any_conflict() -> None:
-    found = blocked_by(peer("a", "t"), [], "kraken", frozenset({"sim"}))
+    found = blocked_by(peer("a", "t"), [], "binanse", frozenset({"sim", "binance"}))
     assert found is not None
     assert found[0] == "UnsupportedExchange"
+    assert "spec.exchange.name: 'binanse' is neither" in found[1]
     assert blocked_by(peer("a", "t"), [], "sim", frozenset({"sim"})) is None
