@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +9,7 @@ from gridops import order_ids
 from gridops.errors import InvalidArgument, NotFound
 from gridops.models import Side
 
+from .changes import Archive
 from .orders import OrderState
 
 
@@ -19,27 +19,33 @@ def crosses(side: Side, price: Decimal, market: Decimal) -> bool:
 
 
 class OrderBook:
+    """Open orders, and the closed ones not yet released to the archive (if any)."""
+
     def __init__(self) -> None:
+        #: where released closed orders are looked up (None: nothing is ever released)
+        self.archive: Archive | None = None
         self._orders: dict[str, OrderState] = {}
         self._by_client_id: dict[str, OrderState] = {}
         # Open orders kept apart so matching a price move never scans closed history.
         self._open: dict[str, OrderState] = {}
         self.next_number = 1
 
-    def __iter__(self) -> Iterator[OrderState]:
-        return iter(self._orders.values())
-
     def by_client_id(self, client_order_id: str) -> OrderState | None:
-        return self._by_client_id.get(client_order_id)
+        order = self._by_client_id.get(client_order_id)
+        if order is None and self.archive is not None:
+            order = self.archive.order(client_order_id, None)
+        return order
 
     def find(self, client_order_id: str | None, order_id: str | None) -> OrderState:
         """The order both given ids name; NotFound when there is none."""
         if not client_order_id and not order_id:
             raise InvalidArgument("client_order_id or order_id: one of them is required")
         if client_order_id:
-            order = self._by_client_id.get(client_order_id)
+            order = self.by_client_id(client_order_id)
         else:
             order = self._orders.get(order_id or "")
+            if order is None and self.archive is not None:
+                order = self.archive.order(None, order_id)
         if order is None or (order_id and order.order_id != order_id):
             raise NotFound(
                 f"order: no order with client_order_id={client_order_id!r} order_id={order_id!r}"
@@ -61,6 +67,14 @@ class OrderBook:
     def closed(self, order: OrderState) -> None:
         """Call once `order` left the open states."""
         self._open.pop(order.order_id, None)
+
+    def forget(self, order_ids: list[str]) -> None:
+        """Drop these orders from memory if they are closed (the archive holds them)."""
+        for order_id in order_ids:
+            order = self._orders.get(order_id)
+            if order is not None and not order.is_open:
+                del self._orders[order_id]
+                del self._by_client_id[order.client_order_id]
 
     def open_orders(self, symbol: str | None = None, prefix: str | None = None) -> list[OrderState]:
         """Open orders of `symbol` (None: all) whose ids are `prefix`'s (gridops.order_ids)."""

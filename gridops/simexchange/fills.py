@@ -9,16 +9,26 @@ from typing import Any
 from gridops import order_ids
 from gridops.models import Fill, Side
 
+from .changes import Archive
 from .orders import OrderState
+
+TRADE_ID_PREFIX = "t-"
+
+
+def fill_number(fill: Fill) -> int:
+    """The fill's place in its account's history (trade ids are t-1, t-2, ...)."""
+    return int(fill.trade_id.removeprefix(TRADE_ID_PREFIX))
 
 
 class FillLog:
+    """Fills in the order they happened: the newest in memory, the released in the archive."""
+
     def __init__(self) -> None:
+        #: where released fills are read back (None: nothing is ever released)
+        self.archive: Archive | None = None
+        #: the fills in memory: the newest ones, numbered up to next_number - 1
         self._fills: list[Fill] = []
         self.next_number = 1
-
-    def __len__(self) -> int:
-        return len(self._fills)
 
     def record(
         self,
@@ -32,7 +42,7 @@ class FillLog:
         time: datetime,
     ) -> Fill:
         fill = Fill(
-            trade_id=f"t-{self.next_number}",
+            trade_id=f"{TRADE_ID_PREFIX}{self.next_number}",
             order_id=order.order_id,
             client_order_id=order.client_order_id,
             symbol=order.symbol,
@@ -59,7 +69,13 @@ class FillLog:
 
         `prefix` keeps one strategy's fills (gridops.order_ids.matches).
         """
-        found = [
+        first = self.next_number - len(self._fills)
+        found = []
+        if self.archive is not None and first > 1:
+            found = self.archive.fills(first, symbol, since, prefix, limit)
+            if limit and len(found) >= limit:
+                return found[:limit]
+        found += [
             f
             for f in self._fills
             if (not symbol or f.symbol == symbol)
@@ -67,6 +83,12 @@ class FillLog:
             and order_ids.matches(prefix, f.client_order_id)
         ]
         return found[:limit] if limit else found
+
+    def forget_through(self, number: int) -> None:
+        """Drop the fills numbered up to `number` from memory (the archive holds them)."""
+        first = self.next_number - len(self._fills)
+        if number >= first:
+            del self._fills[: number - first + 1]
 
     def to_dict(self) -> dict[str, Any]:
         return {"next_number": self.next_number, "fills": [fill_to_dict(f) for f in self._fills]}

@@ -5,6 +5,11 @@ injected clock and randomness from an injected seeded `random.Random`, so the sa
 calls with the same seed give the same orders, fills and prices. Every mutating method
 returns an `Outcome`: its result plus the events it caused, in the order they happened;
 the adapter delivers those on its event stream.
+
+Durability is a store's business (gridops.simexchange.store): once it `attach`es an
+archive, the market notes what each call changes, hands that over as a `Delta`
+(`take_delta`), and drops closed orders and old fills from memory once the store says
+they are durable (`release`); lookups of those go to the archive.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ from gridops.models import (
 )
 
 from .book import OrderBook, crosses
-from .fills import FillLog
+from .changes import Archive, Changes, Delta, NoChanges
+from .fills import FillLog, fill_number
 from .ledger import Ledger
 from .orders import OrderState
 from .positions import PositionState
@@ -84,6 +90,7 @@ class SimMarket:
         self._fills = FillLog()
         self._counters = Counters()
         self._events: list[ExchangeEvent] = []
+        self._changes: Changes = NoChanges()
 
     # ---- queries -------------------------------------------------------------------
 
@@ -153,6 +160,7 @@ class SimMarket:
             spec, lock_asset, lock_amount = self._admit(request)
         except (InvalidArgument, FailedPrecondition):
             self._counters.orders_rejected += 1
+            self._changes.counted()
             raise
         now = self._clock()
         order_id, number = self._book.new_id()
@@ -172,6 +180,8 @@ class SimMarket:
         self._ledger.lock(lock_asset, lock_amount)
         self._book.add(order)
         self._counters.orders_accepted += 1
+        self._changes.order(order)
+        self._changes.balances()
         self._emit(OrderEvent(order.view()))
         self._emit_account()
         if crosses(order.side, order.price, self._prices[spec.symbol]):
@@ -216,6 +226,7 @@ class SimMarket:
     def step(self, symbol: str, dt_seconds: float) -> Outcome[PriceMove]:
         """Advance the seeded random walk of `symbol` by `dt_seconds`, then match."""
         spec = self._spec(symbol)
+        self._changes.drew()
         price = next_price(
             self._rng,
             self._prices[symbol],
@@ -259,14 +270,18 @@ class SimMarket:
                 raise InvalidArgument(f"balances.{asset}: must be a non-negative amount")
         for asset, amount in balances.items():
             self._ledger.set_free(asset, amount)
+        self._changes.balances()
         self._emit_account()
         return Outcome(self.account(), self._take_events())
 
     # ---- persistence ---------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
-        """The whole state as a JSON-able dict (`restore` reads it back)."""
-        version, internal, gauss_next = self._rng.getstate()
+        """The whole state as a JSON-able dict (`restore` reads it back).
+
+        Of a market with an archive attached, only what is still in memory: open orders,
+        and closed orders and fills not yet released.
+        """
         return {
             "version": SNAPSHOT_VERSION,
             "config": self.config.to_dict(),
@@ -279,15 +294,43 @@ class SimMarket:
             "positions": {s: p.to_dict() for s, p in self._positions.items()},
             "book": self._book.to_dict(),
             "fills": self._fills.to_dict(),
-            "counters": {
-                "orders_accepted": self._counters.orders_accepted,
-                "orders_rejected": self._counters.orders_rejected,
-                "orders_filled": self._counters.orders_filled,
-                "orders_canceled": self._counters.orders_canceled,
-                "fills": self._counters.fills,
-            },
-            "rng": [version, list(internal), gauss_next],
+            "counters": self._counter_state(counters_only=True),
+            "rng": self._rng_state(),
         }
+
+    def attach(self, archive: Archive) -> None:
+        """Hand history over to `archive` from now on; note changes for `take_delta`.
+
+        The store calls this once it holds everything the market holds now.
+        """
+        self._book.archive = archive
+        self._fills.archive = archive
+        self._changes = Changes()
+
+    def take_delta(self) -> Delta:
+        """What changed since the last take (or `attach`), as plain data; resets the notes."""
+        changes, self._changes = self._changes, Changes()
+        orders = list(changes.orders.values())
+        counters = None
+        if changes.counters:
+            counters = self._counter_state()
+        return Delta(
+            orders=[o.to_dict() for o in orders],
+            closed=[o.order_id for o in orders if not o.is_open],
+            fills=changes.fills,
+            symbols=[self._symbol_state(s) for s in sorted(changes.symbols)],
+            ledger=self._ledger.to_dict() if changes.ledger else None,
+            counters=counters,
+            rng=self._rng_state() if changes.rng else None,
+        )
+
+    def release(self, delta: Delta) -> None:
+        """`delta` is durable: drop the orders it closed and its fills from memory."""
+        if self._book.archive is None:
+            return  # nobody could find them again
+        self._book.forget(delta.closed)
+        if delta.fills:
+            self._fills.forget_through(fill_number(delta.fills[-1]))
 
     @classmethod
     def restore(cls, data: Mapping[str, Any], *, clock: Clock = utc_now) -> SimMarket:
@@ -357,6 +400,8 @@ class SimMarket:
         order.updated_at = self._clock()
         self._book.closed(order)
         self._counters.orders_canceled += 1
+        self._changes.order(order)
+        self._changes.balances()
         self._emit(OrderEvent(order.view()))
         self._emit_account()
 
@@ -365,6 +410,7 @@ class SimMarket:
         now = self._clock()
         self._prices[symbol] = price
         self._price_times[symbol] = now
+        self._changes.symbol(symbol)
         ticker = Ticker(symbol, price, now)
         self._emit(PriceEvent(ticker))
         if self._positions[symbol].quantity != 0:
@@ -381,7 +427,10 @@ class SimMarket:
         probability = self.config.partial_fill_probability
         # Draw only when partial fills are on, so turning them off keeps the price walk
         # identical for a given seed.
-        if probability <= 0 or self._rng.random() >= probability:
+        if probability <= 0:
+            return order.remaining
+        self._changes.drew()
+        if self._rng.random() >= probability:
             return order.remaining
         steps = int(order.remaining / spec.step_size)
         if steps < 2:
@@ -420,10 +469,37 @@ class SimMarket:
         )
         self._counters.fills += 1
         self._positions[order.symbol].apply_fill(order.side, price, quantity, fee)
+        self._changes.order(order)
+        self._changes.fill(fill)
         self._emit(OrderEvent(order.view(), fill))
         self._emit_account()
         self._emit(PositionEvent(self._position(order.symbol)))
         return fill
+
+    def _counter_state(self, *, counters_only: bool = False) -> dict[str, int]:
+        c = self._counters
+        state = {
+            "orders_accepted": c.orders_accepted,
+            "orders_rejected": c.orders_rejected,
+            "orders_filled": c.orders_filled,
+            "orders_canceled": c.orders_canceled,
+            "fills": c.fills,
+        }
+        if not counters_only:
+            state |= {"next_order": self._book.next_number, "next_trade": self._fills.next_number}
+        return state
+
+    def _rng_state(self) -> list[Any]:
+        version, internal, gauss_next = self._rng.getstate()
+        return [version, list(internal), gauss_next]
+
+    def _symbol_state(self, symbol: str) -> dict[str, Any]:
+        return {
+            "symbol": symbol,
+            "price": str(self._prices[symbol]),
+            "price_time": self._price_times[symbol].isoformat(),
+            "position": self._positions[symbol].to_dict(),
+        }
 
     def _position(self, symbol: str) -> Position:
         tick = self._specs[symbol].tick_size
