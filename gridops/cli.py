@@ -168,6 +168,22 @@ def _operator(ns: argparse.Namespace) -> None:
         raise SystemExit(2) from None
 
 
+def _venue(ns: argparse.Namespace) -> None:
+    from gridops.venue.server import VenueOptions, serve
+
+    options = VenueOptions(
+        keys=ns.keys,
+        state=ns.state,
+        sim_config=ns.sim_config,
+        host=ns.host,
+        port=ns.port,
+        grpc_port=ns.grpc_port,
+        weight_limit=ns.weight_limit,
+        ban_seconds=ns.ban_seconds,
+    )
+    asyncio.run(serve(options))
+
+
 def _demo(ns: argparse.Namespace) -> None:
     from gridops.demo import default_data_dir, run_demo
 
@@ -196,6 +212,26 @@ def port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"{number} is not a port (0 to 65535)")
+    return number
+
+
+def positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{number} is not above 0")
+    return number
+
+
+def positive_float(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"{number} is not above 0")
     return number
 
 
@@ -317,6 +353,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     op.add_argument("--liveness-port", type=port, help="port of /healthz (default 8080)")
     op.set_defaults(run=_operator)
+
+    venue = sub.add_parser(
+        "venue",
+        help="the simulated exchange as a venue (Binance spot's REST/WebSocket dialect)",
+        description="Serve simulated spot accounts the way Binance does, for ccxt: REST "
+        "under /api/v3, market streams under /ws and the WebSocket API under /ws-api/v3 on "
+        "--port; the Simulator gRPC service (SetPrice, FillOrder, SetBalances, GetStats, "
+        "GetAuditLog) on --grpc-port. See docs/exchanges.md.",
+    )
+    venue.add_argument(
+        "--keys",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="YAML mapping of API key to secret; each key is an account (the first is the "
+        "Simulator's default)",
+    )
+    venue.add_argument(
+        "--state", type=Path, metavar="FILE", help="keep the venue here across restarts"
+    )
+    venue.add_argument(
+        "--sim-config",
+        type=Path,
+        metavar="FILE",
+        help="symbols, prices, starting balances and fees (the connector's --sim-config "
+        "format); every account starts with these balances",
+    )
+    venue.add_argument("--host", default="0.0.0.0", help="bind address (default 0.0.0.0)")
+    venue.add_argument("--port", type=port, default=8090, help="REST/WebSocket (default 8090)")
+    venue.add_argument(
+        "--grpc-port", type=port, default=50052, help="Simulator gRPC (default 50052)"
+    )
+    venue.add_argument(
+        "--weight-limit",
+        type=positive_int,
+        default=6000,
+        help="request weight per minute and client IP before 429 (default 6000, Binance's)",
+    )
+    venue.add_argument(
+        "--ban-seconds",
+        type=positive_float,
+        default=120.0,
+        help="how long a client that keeps sending into 429s is banned (418; default 120)",
+    )
+    venue.set_defaults(run=_venue)
 
     demo = sub.add_parser(
         "demo",

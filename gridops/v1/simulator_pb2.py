@@ -22,36 +22,45 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from gridops.v1 import types_pb2 as gridops_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1agridops/v1/simulator.proto\x12\ngridops.v1\x1a\x16gridops/v1/types.proto\"0\n\x0fSetPriceRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\r\n\x05price\x18\x02 \x01(\t\"Y\n\x10SetPriceResponse\x12\"\n\x06ticker\x18\x01 \x01(\x0b\x32\x12.gridops.v1.Ticker\x12!\n\x06\x66illed\x18\x02 \x03(\x0b\x32\x11.gridops.v1.Order\"=\n\x10\x46illOrderRequest\x12\x17\n\x0f\x63lient_order_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\t\"U\n\x11\x46illOrderResponse\x12 \n\x05order\x18\x01 \x01(\x0b\x32\x11.gridops.v1.Order\x12\x1e\n\x04\x66ill\x18\x02 \x01(\x0b\x32\x10.gridops.v1.Fill\";\n\x12SetBalancesRequest\x12%\n\x08\x62\x61lances\x18\x01 \x03(\x0b\x32\x13.gridops.v1.Balance\"\x11\n\x0fGetStatsRequest\"\xfe\x01\n\x0eSimulatorStats\x12\x17\n\x0forders_accepted\x18\x01 \x01(\x04\x12\x17\n\x0forders_rejected\x18\x02 \x01(\x04\x12\x15\n\rorders_filled\x18\x03 \x01(\x04\x12\x17\n\x0forders_canceled\x18\x04 \x01(\x04\x12\r\n\x05\x66ills\x18\x05 \x01(\x04\x12\x1c\n\x14upstream_connections\x18\x06 \x01(\x04\x12\x1f\n\x17upstream_connects_total\x18\x07 \x01(\x04\x12\x13\n\x0bsubscribers\x18\x08 \x01(\x04\x12\x12\n\nsession_id\x18\t \x01(\t\x12\x13\n\x0bopen_orders\x18\n \x01(\x04\"m\n\x12InjectFaultRequest\x12#\n\x04kind\x18\x01 \x01(\x0e\x32\x15.gridops.v1.FaultKind\x12\x11\n\toperation\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\r\x12\x10\n\x08\x64\x65lay_ms\x18\x04 \x01(\r\"\x15\n\x13InjectFaultResponse*i\n\tFaultKind\x12\x1a\n\x16\x46\x41ULT_KIND_UNSPECIFIED\x10\x00\x12\x11\n\rEXCHANGE_DOWN\x10\x01\x12\x10\n\x0cRATE_LIMITED\x10\x02\x12\x11\n\rSTREAM_BROKEN\x10\x03\x12\x08\n\x04SLOW\x10\x04\x32\xf5\x02\n\tSimulator\x12\x45\n\x08SetPrice\x12\x1b.gridops.v1.SetPriceRequest\x1a\x1c.gridops.v1.SetPriceResponse\x12H\n\tFillOrder\x12\x1c.gridops.v1.FillOrderRequest\x1a\x1d.gridops.v1.FillOrderResponse\x12\x42\n\x0bSetBalances\x12\x1e.gridops.v1.SetBalancesRequest\x1a\x13.gridops.v1.Account\x12\x43\n\x08GetStats\x12\x1b.gridops.v1.GetStatsRequest\x1a\x1a.gridops.v1.SimulatorStats\x12N\n\x0bInjectFault\x12\x1e.gridops.v1.InjectFaultRequest\x1a\x1f.gridops.v1.InjectFaultResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1agridops/v1/simulator.proto\x12\ngridops.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16gridops/v1/types.proto\"A\n\x0fSetPriceRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\r\n\x05price\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\"Y\n\x10SetPriceResponse\x12\"\n\x06ticker\x18\x01 \x01(\x0b\x32\x12.gridops.v1.Ticker\x12!\n\x06\x66illed\x18\x02 \x03(\x0b\x32\x11.gridops.v1.Order\"N\n\x10\x46illOrderRequest\x12\x17\n\x0f\x63lient_order_id\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\"U\n\x11\x46illOrderResponse\x12 \n\x05order\x18\x01 \x01(\x0b\x32\x11.gridops.v1.Order\x12\x1e\n\x04\x66ill\x18\x02 \x01(\x0b\x32\x10.gridops.v1.Fill\"L\n\x12SetBalancesRequest\x12%\n\x08\x62\x61lances\x18\x01 \x03(\x0b\x32\x13.gridops.v1.Balance\x12\x0f\n\x07\x61\x63\x63ount\x18\x02 \x01(\t\"\"\n\x0fGetStatsRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\"\xa4\x02\n\x0eSimulatorStats\x12\x17\n\x0forders_accepted\x18\x01 \x01(\x04\x12\x17\n\x0forders_rejected\x18\x02 \x01(\x04\x12\x15\n\rorders_filled\x18\x03 \x01(\x04\x12\x17\n\x0forders_canceled\x18\x04 \x01(\x04\x12\r\n\x05\x66ills\x18\x05 \x01(\x04\x12\x1c\n\x14upstream_connections\x18\x06 \x01(\x04\x12\x1f\n\x17upstream_connects_total\x18\x07 \x01(\x04\x12\x13\n\x0bsubscribers\x18\x08 \x01(\x04\x12\x12\n\nsession_id\x18\t \x01(\t\x12\x13\n\x0bopen_orders\x18\n \x01(\x04\x12\x14\n\x0crate_limited\x18\x0b \x01(\x04\x12\x0e\n\x06\x62\x61nned\x18\x0c \x01(\x04\"~\n\x12InjectFaultRequest\x12#\n\x04kind\x18\x01 \x01(\x0e\x32\x15.gridops.v1.FaultKind\x12\x11\n\toperation\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\r\x12\x10\n\x08\x64\x65lay_ms\x18\x04 \x01(\r\x12\x0f\n\x07\x61\x63\x63ount\x18\x05 \x01(\t\"\x15\n\x13InjectFaultResponse\"C\n\x12GetAuditLogRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\r\n\x05\x61\x66ter\x18\x02 \x01(\x04\x12\r\n\x05limit\x18\x03 \x01(\r\"\xe0\x02\n\nAuditEntry\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x0f\n\x07\x61\x63\x63ount\x18\x02 \x01(\t\x12#\n\x04kind\x18\x03 \x01(\x0e\x32\x15.gridops.v1.AuditKind\x12(\n\x04time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06symbol\x18\x05 \x01(\t\x12\x10\n\x08order_id\x18\x06 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x07 \x01(\t\x12\x1e\n\x04side\x18\x08 \x01(\x0e\x32\x10.gridops.v1.Side\x12#\n\x04type\x18\t \x01(\x0e\x32\x15.gridops.v1.OrderType\x12\r\n\x05price\x18\n \x01(\t\x12\x10\n\x08quantity\x18\x0b \x01(\t\x12\x10\n\x08trade_id\x18\x0c \x01(\t\x12\x0b\n\x03\x66\x65\x65\x18\r \x01(\t\x12\x11\n\tfee_asset\x18\x0e \x01(\t\x12\r\n\x05maker\x18\x0f \x01(\x08\">\n\x13GetAuditLogResponse\x12\'\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x16.gridops.v1.AuditEntry*i\n\tFaultKind\x12\x1a\n\x16\x46\x41ULT_KIND_UNSPECIFIED\x10\x00\x12\x11\n\rEXCHANGE_DOWN\x10\x01\x12\x10\n\x0cRATE_LIMITED\x10\x02\x12\x11\n\rSTREAM_BROKEN\x10\x03\x12\x08\n\x04SLOW\x10\x04*Z\n\tAuditKind\x12\x1a\n\x16\x41UDIT_KIND_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x41UDIT_ORDER\x10\x01\x12\x10\n\x0c\x41UDIT_CANCEL\x10\x02\x12\x0e\n\nAUDIT_FILL\x10\x03\x32\xc5\x03\n\tSimulator\x12\x45\n\x08SetPrice\x12\x1b.gridops.v1.SetPriceRequest\x1a\x1c.gridops.v1.SetPriceResponse\x12H\n\tFillOrder\x12\x1c.gridops.v1.FillOrderRequest\x1a\x1d.gridops.v1.FillOrderResponse\x12\x42\n\x0bSetBalances\x12\x1e.gridops.v1.SetBalancesRequest\x1a\x13.gridops.v1.Account\x12\x43\n\x08GetStats\x12\x1b.gridops.v1.GetStatsRequest\x1a\x1a.gridops.v1.SimulatorStats\x12N\n\x0bInjectFault\x12\x1e.gridops.v1.InjectFaultRequest\x1a\x1f.gridops.v1.InjectFaultResponse\x12N\n\x0bGetAuditLog\x12\x1e.gridops.v1.GetAuditLogRequest\x1a\x1f.gridops.v1.GetAuditLogResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gridops.v1.simulator_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_FAULTKIND']._serialized_start=828
-  _globals['_FAULTKIND']._serialized_end=933
-  _globals['_SETPRICEREQUEST']._serialized_start=66
-  _globals['_SETPRICEREQUEST']._serialized_end=114
-  _globals['_SETPRICERESPONSE']._serialized_start=116
-  _globals['_SETPRICERESPONSE']._serialized_end=205
-  _globals['_FILLORDERREQUEST']._serialized_start=207
-  _globals['_FILLORDERREQUEST']._serialized_end=268
-  _globals['_FILLORDERRESPONSE']._serialized_start=270
-  _globals['_FILLORDERRESPONSE']._serialized_end=355
-  _globals['_SETBALANCESREQUEST']._serialized_start=357
-  _globals['_SETBALANCESREQUEST']._serialized_end=416
-  _globals['_GETSTATSREQUEST']._serialized_start=418
-  _globals['_GETSTATSREQUEST']._serialized_end=435
-  _globals['_SIMULATORSTATS']._serialized_start=438
-  _globals['_SIMULATORSTATS']._serialized_end=692
-  _globals['_INJECTFAULTREQUEST']._serialized_start=694
-  _globals['_INJECTFAULTREQUEST']._serialized_end=803
-  _globals['_INJECTFAULTRESPONSE']._serialized_start=805
-  _globals['_INJECTFAULTRESPONSE']._serialized_end=826
-  _globals['_SIMULATOR']._serialized_start=936
-  _globals['_SIMULATOR']._serialized_end=1309
+  _globals['_FAULTKIND']._serialized_start=1472
+  _globals['_FAULTKIND']._serialized_end=1577
+  _globals['_AUDITKIND']._serialized_start=1579
+  _globals['_AUDITKIND']._serialized_end=1669
+  _globals['_SETPRICEREQUEST']._serialized_start=99
+  _globals['_SETPRICEREQUEST']._serialized_end=164
+  _globals['_SETPRICERESPONSE']._serialized_start=166
+  _globals['_SETPRICERESPONSE']._serialized_end=255
+  _globals['_FILLORDERREQUEST']._serialized_start=257
+  _globals['_FILLORDERREQUEST']._serialized_end=335
+  _globals['_FILLORDERRESPONSE']._serialized_start=337
+  _globals['_FILLORDERRESPONSE']._serialized_end=422
+  _globals['_SETBALANCESREQUEST']._serialized_start=424
+  _globals['_SETBALANCESREQUEST']._serialized_end=500
+  _globals['_GETSTATSREQUEST']._serialized_start=502
+  _globals['_GETSTATSREQUEST']._serialized_end=536
+  _globals['_SIMULATORSTATS']._serialized_start=539
+  _globals['_SIMULATORSTATS']._serialized_end=831
+  _globals['_INJECTFAULTREQUEST']._serialized_start=833
+  _globals['_INJECTFAULTREQUEST']._serialized_end=959
+  _globals['_INJECTFAULTRESPONSE']._serialized_start=961
+  _globals['_INJECTFAULTRESPONSE']._serialized_end=982
+  _globals['_GETAUDITLOGREQUEST']._serialized_start=984
+  _globals['_GETAUDITLOGREQUEST']._serialized_end=1051
+  _globals['_AUDITENTRY']._serialized_start=1054
+  _globals['_AUDITENTRY']._serialized_end=1406
+  _globals['_GETAUDITLOGRESPONSE']._serialized_start=1408
+  _globals['_GETAUDITLOGRESPONSE']._serialized_end=1470
+  _globals['_SIMULATOR']._serialized_start=1672
+  _globals['_SIMULATOR']._serialized_end=2125
 # @@protoc_insertion_point(module_scope)

@@ -60,6 +60,11 @@ class SimulatorStub:
                 request_serializer=gridops_dot_v1_dot_simulator__pb2.InjectFaultRequest.SerializeToString,
                 response_deserializer=gridops_dot_v1_dot_simulator__pb2.InjectFaultResponse.FromString,
                 _registered_method=True)
+        self.GetAuditLog = channel.unary_unary(
+                '/gridops.v1.Simulator/GetAuditLog',
+                request_serializer=gridops_dot_v1_dot_simulator__pb2.GetAuditLogRequest.SerializeToString,
+                response_deserializer=gridops_dot_v1_dot_simulator__pb2.GetAuditLogResponse.FromString,
+                _registered_method=True)
 
 
 class SimulatorServicer:
@@ -99,6 +104,14 @@ class SimulatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAuditLog(self, request, context):
+        """Every accepted order, cancel and fill after sequence `after`, oldest first
+        (gridops venue only; the connector's in-process sim answers UNIMPLEMENTED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SimulatorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -126,6 +139,11 @@ def add_SimulatorServicer_to_server(servicer, server):
                     servicer.InjectFault,
                     request_deserializer=gridops_dot_v1_dot_simulator__pb2.InjectFaultRequest.FromString,
                     response_serializer=gridops_dot_v1_dot_simulator__pb2.InjectFaultResponse.SerializeToString,
+            ),
+            'GetAuditLog': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAuditLog,
+                    request_deserializer=gridops_dot_v1_dot_simulator__pb2.GetAuditLogRequest.FromString,
+                    response_serializer=gridops_dot_v1_dot_simulator__pb2.GetAuditLogResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -263,6 +281,33 @@ class Simulator:
             '/gridops.v1.Simulator/InjectFault',
             gridops_dot_v1_dot_simulator__pb2.InjectFaultRequest.SerializeToString,
             gridops_dot_v1_dot_simulator__pb2.InjectFaultResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAuditLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridops.v1.Simulator/GetAuditLog',
+            gridops_dot_v1_dot_simulator__pb2.GetAuditLogRequest.SerializeToString,
+            gridops_dot_v1_dot_simulator__pb2.GetAuditLogResponse.FromString,
             options,
             channel_credentials,
             insecure,

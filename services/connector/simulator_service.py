@@ -33,9 +33,18 @@ class SimulatorService:
         self.hub = hub
         self.session_id = session_id
 
+    def _check_account(self, account: str) -> None:
+        """This connector serves one account: `account` must be empty or its label."""
+        if account and account != self.adapter.account:
+            raise InvalidArgument(
+                f"account: this connector's simulated exchange is account "
+                f"{self.adapter.account!r}, not {account!r}"
+            )
+
     async def SetPrice(
         self, request: spb.SetPriceRequest, context: Context
     ) -> spb.SetPriceResponse:
+        self._check_account(request.account)
         symbol = validate.symbol(request.symbol, self.adapter.symbols())
         price = require_decimal(request.price, "price", positive=True)
         ticker, filled = await self.adapter.set_price(symbol, price)
@@ -46,12 +55,14 @@ class SimulatorService:
     async def FillOrder(
         self, request: spb.FillOrderRequest, context: Context
     ) -> spb.FillOrderResponse:
+        self._check_account(request.account)
         client_order_id = validate.client_order_id(request.client_order_id)
         quantity = parse_decimal(request.quantity, "quantity", positive=True, optional=True)
         order, fill = await self.adapter.fill_order(client_order_id, quantity)
         return spb.FillOrderResponse(order=order_to_pb(order), fill=fill_to_pb(fill))
 
     async def SetBalances(self, request: spb.SetBalancesRequest, context: Context) -> pb.Account:
+        self._check_account(request.account)
         amounts: dict[str, Decimal] = {}
         for index, (asset, free) in enumerate(validate.balances(request.balances).items()):
             amounts[asset] = require_decimal(free, f"balances[{index}].free")
@@ -60,6 +71,7 @@ class SimulatorService:
         return account_to_pb(await self.adapter.set_balances(amounts))
 
     async def GetStats(self, request: spb.GetStatsRequest, context: Context) -> spb.SimulatorStats:
+        self._check_account(request.account)
         counters = await self.adapter.counters()
         open_orders = await self.adapter.get_open_orders(None, None)
         return spb.SimulatorStats(
@@ -78,6 +90,7 @@ class SimulatorService:
     async def InjectFault(
         self, request: spb.InjectFaultRequest, context: Context
     ) -> spb.InjectFaultResponse:
+        self._check_account(request.account)
         kind = FAULTS.get(request.kind)
         if kind is None:
             raise InvalidArgument(
@@ -89,3 +102,12 @@ class SimulatorService:
             kind, request.operation or None, request.count or 1, delay=request.delay_ms / 1000
         )
         return spb.InjectFaultResponse()
+
+    async def GetAuditLog(
+        self, request: spb.GetAuditLogRequest, context: Context
+    ) -> spb.GetAuditLogResponse:
+        await context.abort(
+            grpc.StatusCode.UNIMPLEMENTED,
+            "GetAuditLog: the audit log is gridops venue's; the in-process sim keeps none",
+        )
+        raise AssertionError("unreachable: abort raises")  # pragma: no cover

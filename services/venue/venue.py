@@ -1,0 +1,466 @@
+"""The venue's accounts: one simulated market per API key, prices shared by all.
+
+Synchronous and free of I/O: the REST, WebSocket and gRPC edges call it on the event
+loop, so each call is atomic. Trading methods speak Binance (BinanceError, Binance JSON);
+Simulator methods speak gridops (GridopsError, domain objects). Events go to sinks: plain
+callables the edges register (a user-data sink per account, one market-stream sink).
+
+Binance keeps a clientOrderId unique only among OPEN orders: a closed order's id may be
+used again. The simulated market keeps every id unique forever, so the n-th reuse of an
+id is stored as 'id#n' ('#' is not allowed in Binance ids) and shown as 'id'.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from gridops.decimals import is_multiple
+from gridops.errors import FailedPrecondition, InvalidArgument, NotFound
+from gridops.models import (
+    AccountEvent,
+    Counters,
+    ExchangeEvent,
+    Fill,
+    Order,
+    OrderEvent,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    PriceEvent,
+    Side,
+    Ticker,
+)
+from gridops.simexchange.book import crosses
+from gridops.simexchange.market import SimMarket
+
+from . import binance_json as bj
+from . import errors
+from .audit import AuditEntry, entries_for
+
+CLIENT_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
+CLIENT_ID_RULE = r"'^[\.A-Z\:/a-z0-9_-]{1,36}$'"
+
+Clock = Callable[[], datetime]
+UserSink = Callable[[dict[str, Any]], None]
+MarketSink = Callable[[str, dict[str, Any]], None]
+#: called after every change of an account's market (the state store hooks in here)
+ChangeHook = Callable[[str, SimMarket], None]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class VenueAccount:
+    key: str
+    secret: str
+    uid: int
+    market: SimMarket
+    sinks: list[UserSink] = field(default_factory=list)
+
+
+class Venue:
+    def __init__(
+        self,
+        keys: Mapping[str, str],
+        markets: Mapping[str, SimMarket],
+        *,
+        clock: Clock = utc_now,
+        audit: list[AuditEntry] | None = None,
+    ) -> None:
+        if not keys:
+            raise ValueError("keys: at least one API key is needed")
+        self.clock = clock
+        self.accounts: dict[str, VenueAccount] = {
+            key: VenueAccount(key, secret, uid, markets[key])
+            for uid, (key, secret) in enumerate(keys.items(), start=1)
+        }
+        self.default_key = next(iter(self.accounts))
+        first = self.accounts[self.default_key].market
+        self.symbols = {bj.market_id(s): s for s in first.symbols()}
+        self.audit: list[AuditEntry] = list(audit or [])
+        self.market_sinks: list[MarketSink] = []
+        self.change_hooks: list[ChangeHook] = []
+        self._public_trade_id = 0
+        self._book_update_id = 0
+
+    # ---- lookups -------------------------------------------------------------------
+
+    def now_ms(self) -> int:
+        return bj.ms(self.clock())
+
+    def secret_of(self, key: str) -> str | None:
+        account = self.accounts.get(key)
+        return account.secret if account else None
+
+    def account(self, key: str) -> VenueAccount:
+        account = self.accounts.get(key)
+        if account is None:
+            raise errors.unknown_key()
+        return account
+
+    def symbol(self, market_id: str | None) -> str:
+        if not market_id:
+            raise errors.missing("symbol")
+        symbol = self.symbols.get(market_id.upper())
+        if symbol is None:
+            raise errors.unknown_symbol()
+        return symbol
+
+    def sim_account(self, account: str) -> VenueAccount:
+        """The Simulator's `account` field: an API key, empty for the first one."""
+        found = self.accounts.get(account or self.default_key)
+        if found is None:
+            raise InvalidArgument(f"account: no API key {account!r} on this venue")
+        return found
+
+    @property
+    def reference(self) -> SimMarket:
+        return self.accounts[self.default_key].market
+
+    # ---- public market data --------------------------------------------------------
+
+    def exchange_info(self, weight_limit: int, wanted: list[str] | None = None) -> dict[str, Any]:
+        symbols = [self.symbol(w) for w in wanted] if wanted else list(self.symbols.values())
+        infos = [self.reference.symbol_info(s) for s in symbols]
+        return bj.exchange_info(infos, self.now_ms(), weight_limit)
+
+    def tickers(self, wanted: list[str] | None) -> list[Ticker]:
+        symbols = [self.symbol(w) for w in wanted] if wanted else list(self.symbols.values())
+        return [self.reference.ticker(s) for s in symbols]
+
+    # ---- trading (Binance's rules and errors) --------------------------------------
+
+    def place(self, key: str, params: Mapping[str, str]) -> dict[str, Any]:
+        account = self.account(key)
+        market = account.market
+        symbol = self.symbol(params.get("symbol"))
+        side = _side(params.get("side"))
+        order_type = _order_type(params.get("type"))
+        if order_type is OrderType.LIMIT:
+            tif = params.get("timeInForce")
+            if not tif:
+                raise errors.missing("timeInForce")
+            if tif != "GTC":
+                raise errors.bad_time_in_force()
+        price = _decimal(params, "price")
+        quantity = _decimal(params, "quantity")
+        client_id = params.get("newClientOrderId") or f"venue-{secrets.token_hex(8)}"
+        if not CLIENT_ID.match(client_id):
+            raise errors.BinanceError(
+                400,
+                -1100,
+                "Illegal characters found in parameter 'newClientOrderId'; legal range is "
+                f"{CLIENT_ID_RULE}.",
+            )
+        _check_filters(market, symbol, price, quantity)
+        if order_type is OrderType.LIMIT_MAKER and crosses(side, price, market.last_price(symbol)):
+            raise errors.would_take()
+        latest, uses = _versions(market, client_id)
+        if latest is not None and latest.is_open:
+            raise errors.duplicate_order()
+        internal = client_id if uses == 0 else f"{client_id}#{uses}"
+        request = OrderRequest(internal, symbol, side, price, quantity, order_type)
+        try:
+            outcome = market.place_order(request)
+        except FailedPrecondition:
+            raise errors.insufficient_balance() from None
+        except InvalidArgument as error:
+            raise errors.BinanceError(400, -1013, str(error)) from None
+        self._after(account, outcome.events)
+        placed = outcome.value.order
+        fills = [e.fill for e in outcome.events if isinstance(e, OrderEvent) and e.fill]
+        now = self.now_ms()
+        kind = (params.get("newOrderRespType") or "FULL").upper()
+        if kind == "ACK":
+            return {
+                "symbol": bj.market_id(symbol),
+                "orderId": bj.order_number(placed.order_id),
+                "orderListId": -1,
+                "clientOrderId": client_id,
+                "transactTime": now,
+            }
+        body = bj.new_order(placed, fills, now)
+        if kind == "RESULT":
+            body.pop("fills")
+        return body
+
+    def find_order(self, key: str, params: Mapping[str, str], *, cancel: bool) -> Order:
+        account = self.account(key)
+        symbol = self.symbol(params.get("symbol"))
+        not_found = errors.cancel_unknown if cancel else errors.order_not_found
+        order_id, client_id = params.get("orderId"), params.get("origClientOrderId")
+        if not order_id and not client_id:
+            raise errors.missing("orderId")
+        found: Order | None
+        if order_id:
+            try:
+                number = int(order_id)
+            except ValueError:
+                raise errors.bad_value("orderId") from None
+            try:
+                found = account.market.get_order(order_id=f"sim-{number}")
+            except NotFound:
+                raise not_found() from None
+            if client_id and bj.public_client_id(found.client_order_id) != client_id:
+                raise not_found()
+        else:
+            found, _ = _versions(account.market, client_id or "")
+        if found is None or found.symbol != symbol:
+            raise not_found()
+        return found
+
+    def get_order(self, key: str, params: Mapping[str, str]) -> dict[str, Any]:
+        return bj.order(self.find_order(key, params, cancel=False))
+
+    def cancel(self, key: str, params: Mapping[str, str]) -> dict[str, Any]:
+        account = self.account(key)
+        order = self.find_order(key, params, cancel=True)
+        if not order.is_open:
+            raise errors.cancel_unknown()
+        outcome = account.market.cancel_order(order_id=order.order_id)
+        self._after(account, outcome.events)
+        cancel_id = params.get("newClientOrderId") or f"venue-{secrets.token_hex(8)}"
+        return bj.canceled(outcome.value, cancel_id, self.now_ms())
+
+    def open_orders(self, key: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        account = self.account(key)
+        symbol = self.symbol(params["symbol"]) if params.get("symbol") else None
+        orders = account.market.open_orders(symbol)
+        return [bj.order(o) for o in sorted(orders, key=lambda o: bj.order_number(o.order_id))]
+
+    def cancel_all(self, key: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        account = self.account(key)
+        symbol = self.symbol(params.get("symbol"))
+        if not account.market.open_orders(symbol):
+            # Binance answers a cancel-all with nothing open as an unknown order
+            raise errors.cancel_unknown()
+        outcome = account.market.cancel_all_orders(symbol)
+        self._after(account, outcome.events)
+        now = self.now_ms()
+        return [bj.canceled(o, f"venue-{secrets.token_hex(8)}", now) for o in outcome.value]
+
+    def all_orders(self, key: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Every order of `symbol` the account placed (from the audit log), oldest first."""
+        account = self.account(key)
+        symbol = self.symbol(params.get("symbol"))
+        ids = [
+            e.order_id
+            for e in self.audit
+            if e.kind == "order" and e.account == key and e.symbol == symbol
+        ]
+        orders = [account.market.get_order(order_id=i) for i in ids]
+        start, end = _int_param(params, "startTime"), _int_param(params, "endTime")
+        from_id = _int_param(params, "orderId")
+        chosen = [
+            o
+            for o in orders
+            if (start is None or bj.ms(o.created_at) >= start)
+            and (end is None or bj.ms(o.created_at) <= end)
+            and (from_id is None or bj.order_number(o.order_id) >= from_id)
+        ]
+        return [bj.order(o) for o in chosen[: _limit(params, 500, 1000)]]
+
+    def my_trades(self, key: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        account = self.account(key)
+        symbol = self.symbol(params.get("symbol"))
+        start, end = _int_param(params, "startTime"), _int_param(params, "endTime")
+        from_id, order_id = _int_param(params, "fromId"), _int_param(params, "orderId")
+        fills = [
+            f
+            for f in account.market.get_fills(symbol)
+            if (start is None or bj.ms(f.time) >= start)
+            and (end is None or bj.ms(f.time) <= end)
+            and (from_id is None or bj.trade_number(f.trade_id) >= from_id)
+            and (order_id is None or bj.order_number(f.order_id) == order_id)
+        ]
+        return [bj.my_trade(f) for f in fills[: _limit(params, 500, 1000)]]
+
+    def account_json(self, key: str) -> dict[str, Any]:
+        account = self.account(key)
+        market = account.market
+        config = market.config
+        return bj.account(market.account(), config.maker_fee, config.taker_fee, account.uid)
+
+    # ---- simulator controls (gridops errors) ---------------------------------------
+
+    def set_price(
+        self, symbol: str, price: Decimal, account: str = ""
+    ) -> tuple[Ticker, list[Order]]:
+        """Move the price on every account's market; the fills of `account` (all: '')."""
+        if symbol not in self.reference.symbols():
+            raise InvalidArgument(f"symbol: unknown symbol {symbol!r}")
+        wanted = self.sim_account(account).key if account else None
+        ticker: Ticker | None = None
+        filled: list[Order] = []
+        for venue_account in self.accounts.values():
+            outcome = venue_account.market.set_price(symbol, price)
+            ticker = outcome.value.ticker
+            if wanted is None or venue_account.key == wanted:
+                filled += outcome.value.filled
+            self._after(venue_account, outcome.events, prices=venue_account.key == self.default_key)
+        assert ticker is not None
+        return ticker, filled
+
+    def fill_order(
+        self, account: str, client_order_id: str, quantity: Decimal | None
+    ) -> tuple[Order, Fill]:
+        venue_account = self.sim_account(account)
+        latest, _ = _versions(venue_account.market, client_order_id)
+        if latest is None:
+            raise NotFound(f"order: no order with client_order_id {client_order_id!r}")
+        outcome = venue_account.market.fill_order(latest.client_order_id, quantity)
+        self._after(venue_account, outcome.events)
+        return outcome.value.order, outcome.value.fill
+
+    def set_balances(self, account: str, balances: Mapping[str, Decimal]) -> Any:
+        venue_account = self.sim_account(account)
+        outcome = venue_account.market.set_balances(balances)
+        self._after(venue_account, outcome.events)
+        return outcome.value
+
+    def counters(self, account: str) -> Counters:
+        return self.sim_account(account).market.counters()
+
+    def audit_log(self, account: str, after: int, limit: int) -> list[AuditEntry]:
+        key = self.sim_account(account).key if account else None
+        found = [e for e in self.audit if e.sequence > after and (key is None or e.account == key)]
+        return found[:limit] if limit else found
+
+    # ---- events --------------------------------------------------------------------
+
+    def _after(
+        self, account: VenueAccount, events: list[ExchangeEvent], *, prices: bool = True
+    ) -> None:
+        """Record and announce what a market call did."""
+        if not events:
+            return
+        self.audit += entries_for(account.key, events, len(self.audit) + 1)
+        for hook in self.change_hooks:
+            hook(account.key, account.market)
+        now = self.now_ms()
+        for event in events:
+            if isinstance(event, OrderEvent):
+                self._user(account, _report(event, now))
+                if event.fill is not None:
+                    fill = event.fill
+                    self._public_trade_id += 1
+                    self._market(
+                        f"{bj.market_id(fill.symbol).lower()}@trade",
+                        bj.trade_event(
+                            fill.symbol,
+                            self._public_trade_id,
+                            fill.price,
+                            fill.quantity,
+                            now,
+                            buyer_maker=fill.maker == (fill.side is Side.BUY),
+                        ),
+                    )
+            elif isinstance(event, AccountEvent):
+                self._user(account, bj.account_position(event.account, now))
+            elif isinstance(event, PriceEvent) and prices:
+                ticker = event.ticker
+                stream = bj.market_id(ticker.symbol).lower()
+                self._book_update_id += 1
+                self._market(f"{stream}@ticker", bj.ticker_event(ticker.symbol, ticker.price, now))
+                self._market(
+                    f"{stream}@bookTicker",
+                    bj.book_ticker_event(ticker.symbol, ticker.price, self._book_update_id),
+                )
+
+    def _user(self, account: VenueAccount, event: dict[str, Any]) -> None:
+        for sink in list(account.sinks):
+            sink(event)
+
+    def _market(self, stream: str, event: dict[str, Any]) -> None:
+        for sink in list(self.market_sinks):
+            sink(stream, event)
+
+
+def _report(event: OrderEvent, now: int) -> dict[str, Any]:
+    order = event.order
+    if event.fill is not None:
+        execution = "TRADE"
+    elif order.status is OrderStatus.CANCELED:
+        execution = "CANCELED"
+    else:
+        execution = "NEW"
+    return bj.execution_report(order, event.fill, now, execution=execution)
+
+
+def _versions(market: SimMarket, client_id: str) -> tuple[Order | None, int]:
+    """The latest order that used `client_id` and how many orders used it."""
+    latest: Order | None = None
+    uses = 0
+    while True:
+        candidate = client_id if uses == 0 else f"{client_id}#{uses}"
+        try:
+            latest = market.get_order(client_order_id=candidate)
+        except (NotFound, InvalidArgument):
+            return latest, uses
+        uses += 1
+
+
+def _check_filters(market: SimMarket, symbol: str, price: Decimal, quantity: Decimal) -> None:
+    info = market.symbol_info(symbol)
+    if price <= 0 or not is_multiple(price, info.tick_size):
+        raise errors.filter_failure("PRICE_FILTER")
+    if quantity < max(info.min_quantity, info.step_size) or not is_multiple(
+        quantity, info.step_size
+    ):
+        raise errors.filter_failure("LOT_SIZE")
+    if price * quantity < info.min_notional:
+        raise errors.filter_failure("NOTIONAL")
+
+
+def _side(raw: str | None) -> Side:
+    if not raw:
+        raise errors.missing("side")
+    try:
+        return Side(raw.upper())
+    except ValueError:
+        raise errors.bad_side() from None
+
+
+def _order_type(raw: str | None) -> OrderType:
+    if not raw:
+        raise errors.missing("type")
+    try:
+        return OrderType(raw.upper())
+    except ValueError:
+        raise errors.bad_order_type() from None
+
+
+def _decimal(params: Mapping[str, str], name: str) -> Decimal:
+    raw = params.get(name)
+    if not raw:
+        raise errors.missing(name)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise errors.bad_value(name) from None
+    if not value.is_finite():
+        raise errors.bad_value(name)
+    return value
+
+
+def _int_param(params: Mapping[str, str], name: str) -> int | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise errors.bad_value(name) from None
+
+
+def _limit(params: Mapping[str, str], default: int, most: int) -> int:
+    limit = _int_param(params, "limit")
+    return default if limit is None else max(1, min(limit, most))
