@@ -58,9 +58,11 @@ def _connector(ns: argparse.Namespace) -> None:
     fields = (
         "exchange", "account", "host", "port", "metrics_host", "metrics_port", "tls_cert",
         "tls_key", "grace_seconds", "max_pending", "sim_config", "sim_state", "sim_seed",
-        "sim_tick_seconds",
+        "sim_tick_seconds", "api_url", "ws_url", "credentials_file", "symbols",
     )  # fmt: skip
     given = _given(ns, *fields)
+    if ns.sandbox:
+        given["sandbox"] = True
     if ns.no_metrics:
         given["metrics_port"] = None
     if ns.token_file is not None:
@@ -251,8 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conn.add_argument(
         "--exchange",
-        help="'sim', the simulated exchange (the default and, for now, the only one; "
-        "ccxt exchanges are planned)",
+        help="'sim', the in-process simulated exchange (the default), or a ccxt exchange id "
+        "(binance, ...) to trade a real venue; see docs/exchanges.md",
     )
     conn.add_argument("--account", help="account label (default 'default')")
     conn.add_argument("--host", help="bind address (default 0.0.0.0)")
@@ -272,6 +274,29 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--sim-seed", type=int, help="seed of the sim price process")
     conn.add_argument(
         "--sim-tick-seconds", type=float, help="sim price-process interval; 0: SetPrice only"
+    )
+    conn.add_argument(
+        "--credentials-file",
+        type=Path,
+        help="ccxt: YAML file with apiKey and secret (or env GRIDOPS_CONNECTOR_API_KEY and "
+        "GRIDOPS_CONNECTOR_API_SECRET)",
+    )
+    conn.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="ccxt: REST base URL replacing the venue's (http://HOST:8090 for gridops venue)",
+    )
+    conn.add_argument(
+        "--ws-url",
+        metavar="URL",
+        help="ccxt: WebSocket base URL (ws://HOST:8090): streams at /ws, WebSocket API at "
+        "/ws-api/v3",
+    )
+    conn.add_argument("--sandbox", action="store_true", help="ccxt: the venue's own testnet")
+    conn.add_argument(
+        "--symbols",
+        metavar="LIST",
+        help="ccxt: symbols to serve, comma-separated (default: every active spot market)",
     )
     conn.set_defaults(run=_connector)
 
