@@ -100,7 +100,15 @@ class ConnectorServer:
             await server.stop(None)
             raise
         self._server = server
-        await self.adapter.start()
+        try:
+            await self.adapter.start()
+        except BaseException:
+            # The venue refused us (credentials, symbols) or stayed away: nothing served.
+            await server.stop(None)
+            if self._metrics_http is not None:
+                self._metrics_http.shutdown()
+                self._metrics_http.server_close()
+            raise
         self._tasks.append(asyncio.create_task(self.upstream.run(), name="connector-upstream"))
         self._stopped = asyncio.Event()
         await server.start()
@@ -221,8 +229,22 @@ def _read(path: Path, flag: str, env: str) -> bytes:
         ) from None
 
 
+def _no_ccxt_flags(settings: ConnectorSettings) -> None:
+    given = {
+        "--api-url": settings.api_url,
+        "--ws-url": settings.ws_url,
+        "--credentials-file": settings.credentials_file,
+        "--symbols": settings.symbols,
+        "--sandbox": settings.sandbox or None,
+    }
+    for flag, value in given.items():
+        if value is not None:
+            raise StartupError(f"{flag}: only for a ccxt exchange, not --exchange sim")
+
+
 def make_adapter(settings: ConnectorSettings) -> ExchangeAdapter:
     if settings.exchange == "sim":
+        _no_ccxt_flags(settings)
         from gridops.simexchange.settings import SimSettings, SimSettingsError, load_sim_settings
 
         from .sim.adapter import SimAdapter
@@ -247,10 +269,9 @@ def make_adapter(settings: ConnectorSettings) -> ExchangeAdapter:
                 f"--sim-state {settings.sim_state}: cannot restore the sim exchange from it "
                 f"({reason}); move it away to start afresh (env GRIDOPS_CONNECTOR_SIM_STATE)"
             ) from None
-    raise StartupError(
-        f"--exchange {settings.exchange!r}: only 'sim' is available in this version "
-        "(the ccxt adapter is planned)"
-    )
+    from .ccxt.factory import make_ccxt_adapter
+
+    return make_ccxt_adapter(settings)
 
 
 async def serve(settings: ConnectorSettings) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,34 @@ class ConnectorSettings(BaseSettings):
         5.0,
         gt=0,
         description="how long a new subscription waits for a lost upstream before UNAVAILABLE",
+    )
+    api_url: str | None = Field(
+        None,
+        description="ccxt venues: REST base URL (e.g. http://venue:8090) replacing the "
+        "exchange's own (https://api.binance.com); a testnet or the simulated venue",
+    )
+    ws_url: str | None = Field(
+        None,
+        description="ccxt venues: WebSocket base URL (e.g. ws://venue:8090): market streams "
+        "at <ws-url>/ws, the WebSocket API at <ws-url>/ws-api/v3",
+    )
+    sandbox: bool = Field(False, description="ccxt venues: ccxt's own testnet URLs")
+    credentials_file: Path | None = Field(
+        None, description="ccxt venues: YAML file with apiKey and secret (a mounted Secret)"
+    )
+    api_key: SecretStr | None = Field(
+        None, description="ccxt venues: the API key, when not in credentials_file (env only)"
+    )
+    api_secret: SecretStr | None = Field(
+        None, description="ccxt venues: the API secret, with api_key (env only)"
+    )
+    symbols: str | None = Field(
+        None,
+        description="ccxt venues: comma-separated symbols to serve (BTC/USDT,ETH/USDT); "
+        "default every active spot market, if there are at most 200",
+    )
+    start_timeout_seconds: float = Field(
+        30.0, gt=0, description="ccxt venues: how long start-up waits for an unreachable venue"
     )
     sim_config: Path | None = Field(None, description="YAML file of simulated-exchange settings")
     sim_state: Path | None = Field(
