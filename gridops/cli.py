@@ -269,7 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     conn.add_argument("--max-pending", type=int, help="order-stream backlog per subscriber")
     conn.add_argument("--sim-config", type=Path, help="YAML settings of the sim exchange")
     conn.add_argument(
-        "--sim-state", type=Path, help="keep the sim exchange in this file across restarts"
+        "--sim-state",
+        type=Path,
+        help="keep the sim exchange in this SQLite file across restarts (a FILE.json "
+        "snapshot of an older gridops beside a new FILE is imported once)",
     )
     conn.add_argument("--sim-seed", type=int, help="seed of the sim price process")
     conn.add_argument(

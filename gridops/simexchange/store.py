@@ -43,7 +43,8 @@ CONTRACT (the connector's `--sim-state` and `gridops venue` both use it):
 - When a write fails (disk full, I/O error) that commit and every later one raise
   StoreFailed (an Unavailable: retry later, restart to recover): the file keeps the last
   durable state, which is what a restart reads.
-- `await store.close()` writes what is queued, stops the writer and closes the file.
+- `store.close()` writes what is queued, stops the writer and closes the file (it
+  blocks for that last write; the commits it wrote settle on the loop's next turn).
 - Threads: call everything from one thread (the event loop's); the writer thread only
   writes. `SimStore.open` and `store.market` block for one fsync at most.
 """
@@ -405,14 +406,16 @@ class SimStore:
         """Names of the accounts in the file."""
         return [r[0] for r in self._reader.execute("SELECT name FROM accounts ORDER BY id")]
 
-    async def close(self) -> None:
-        """Write what is queued, then close the file (the markets must not change after)."""
+    def close(self) -> None:
+        """Write what is queued, then close the file; later commits raise StoreFailed.
+
+        Blocks for the last batch's write. The commits it wrote settle (their
+        `on_durable`, their awaits) on the loop's next turn.
+        """
         if self._closed:
             return
         self._closed = True
-        # The writer's last callbacks reach the loop before to_thread's own (both go
-        # through call_soon_threadsafe, in order): every commit is settled after this.
-        await asyncio.to_thread(self._writer.stop)
+        self._writer.stop()
         self._reader.close()
         os.close(self._lock)
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sqlite3
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -246,6 +247,7 @@ def make_adapter(settings: ConnectorSettings) -> ExchangeAdapter:
     if settings.exchange == "sim":
         _no_ccxt_flags(settings)
         from gridops.simexchange.settings import SimSettings, SimSettingsError, load_sim_settings
+        from gridops.simexchange.store import StoreBusy
 
         from .sim.adapter import SimAdapter
 
@@ -262,7 +264,9 @@ def make_adapter(settings: ConnectorSettings) -> ExchangeAdapter:
             sim = sim.model_copy(update=overrides)
         try:
             return SimAdapter(sim, account=settings.account, state_path=settings.sim_state)
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except StoreBusy as error:
+            raise StartupError(f"--sim-state {error} (env GRIDOPS_CONNECTOR_SIM_STATE)") from None
+        except (OSError, ValueError, KeyError, TypeError, sqlite3.Error) as error:
             # A state file another version wrote, or a half-copied one: say which file.
             reason = error.strerror if isinstance(error, OSError) else f"not a sim state: {error}"
             raise StartupError(

@@ -69,7 +69,9 @@ class ConnectorSettings(BaseSettings):
     )
     sim_config: Path | None = Field(None, description="YAML file of simulated-exchange settings")
     sim_state: Path | None = Field(
-        None, description="file the sim exchange is kept in, so it outlives a connector restart"
+        None,
+        description="SQLite file the sim exchange is kept in, so it outlives a connector "
+        "restart (a FILE.json snapshot of an older gridops beside a new FILE is imported once)",
     )
     sim_seed: int | None = Field(None, description="overrides the sim config's seed")
     sim_tick_seconds: float | None = Field(

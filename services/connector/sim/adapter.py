@@ -4,6 +4,10 @@ SimMarket is synchronous and every call here runs it without awaiting in between
 each market operation is atomic with respect to the event loop. Events reach only the
 `events()` streams open at that moment, like a real exchange's websocket: a client that
 was away resyncs through the unary calls (get_fills, get_open_orders, ...).
+
+With a state file (`--sim-state`) the market lives in a SimStore (SQLite): every change
+is committed there, and only once it is durable does the call return and do its events
+go out, so a SIGKILL never takes back an order, a cancel or a fill anyone was told of.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +41,7 @@ from gridops.models import (
 from gridops.simexchange.market import SimMarket
 from gridops.simexchange.results import Outcome
 from gridops.simexchange.settings import SimSettings, create_market
+from gridops.simexchange.store import SimStore, StoredMarket
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -122,13 +126,18 @@ class SimAdapter(ExchangeAdapter):
         account: str = "default",
         state_path: Path | None = None,
     ) -> None:
-        """`market` (e.g. restored from a snapshot) replaces the one `settings` would make."""
+        """`market` replaces the one `settings` would make (in a state file: for a new one).
+
+        `state_path`: the SQLite file the market is kept in (see open_state).
+        """
         self.settings = settings or SimSettings()
         self.account = account
         self.state_path = state_path
-        if market is None and state_path is not None and state_path.exists():
-            market = SimMarket.restore(json.loads(state_path.read_text()))
-            log.info("sim exchange restored from %s", state_path)
+        self._store: SimStore | None = None
+        self._stored: StoredMarket | None = None
+        if state_path is not None:
+            self._store, self._stored = open_state(state_path, self.settings, account, market)
+            market = self._stored.market
         self.market = market or create_market(self.settings)
         self._streams: set[_Stream] = set()
         self._connects_total = 0
@@ -166,6 +175,10 @@ class SimAdapter(ExchangeAdapter):
                 # Swallow only the cancellation we asked for, never one aimed at us.
                 if current is not None and current.cancelling():
                     raise
+        if self._store is not None:
+            self._store.close()
+            # Let the commits it wrote settle: their events go out before the streams end.
+            await asyncio.sleep(0)
         for stream in self._streams:
             stream.end(_CLOSED)
 
@@ -196,12 +209,10 @@ class SimAdapter(ExchangeAdapter):
             await asyncio.sleep(interval)
             for symbol in self.market.symbols():
                 try:
-                    outcome = self.market.step(symbol, interval)
+                    await self._publish(self.market.step(symbol, interval))
                 except Exception:
                     # One bad step must not stop the price process for good.
                     log.exception("sim price step failed for %s", symbol)
-                    continue
-                self._publish(outcome)
 
     # ---- ExchangeAdapter -----------------------------------------------------------
 
@@ -228,18 +239,18 @@ class SimAdapter(ExchangeAdapter):
 
     async def place_order(self, request: OrderRequest) -> PlaceResult:
         await self._gate("place_order")
-        return self._publish(self.market.place_order(request))
+        return await self._publish(self.market.place_order(request))
 
     async def cancel_order(
         self, *, client_order_id: str | None = None, order_id: str | None = None
     ) -> Order:
         await self._gate("cancel_order")
         outcome = self.market.cancel_order(client_order_id=client_order_id, order_id=order_id)
-        return self._publish(outcome)
+        return await self._publish(outcome)
 
     async def cancel_all_orders(self, symbol: str | None, prefix: str | None) -> list[Order]:
         await self._gate("cancel_all_orders")
-        return self._publish(self.market.cancel_all_orders(symbol, prefix))
+        return await self._publish(self.market.cancel_all_orders(symbol, prefix))
 
     async def get_symbol_info(self, symbol: str) -> SymbolInfo:
         await self._gate("get_symbol_info")
@@ -263,17 +274,17 @@ class SimAdapter(ExchangeAdapter):
     # Test controls: faults never apply to them.
 
     async def set_price(self, symbol: str, price: Decimal) -> tuple[Ticker, list[Order]]:
-        move = self._publish(self.market.set_price(symbol, price))
+        move = await self._publish(self.market.set_price(symbol, price))
         return move.ticker, move.filled
 
     async def fill_order(
         self, client_order_id: str, quantity: Decimal | None = None
     ) -> tuple[Order, Fill]:
-        result = self._publish(self.market.fill_order(client_order_id, quantity))
+        result = await self._publish(self.market.fill_order(client_order_id, quantity))
         return result.order, result.fill
 
     async def set_balances(self, balances: Mapping[str, Decimal]) -> Account:
-        return self._publish(self.market.set_balances(balances))
+        return await self._publish(self.market.set_balances(balances))
 
     async def counters(self) -> Counters:
         return self.market.counters()
@@ -333,20 +344,53 @@ class SimAdapter(ExchangeAdapter):
                 raise RateLimited(f"sim: rate limited ({operation}, injected fault)")
             raise Unavailable(f"sim: exchange down ({operation}, injected fault)")
 
-    def _save_state(self, path: Path) -> None:
-        """The exchange outlives the connector: write it after every change.
+    async def _publish(self, outcome: Outcome[T]) -> T:
+        """Deliver the outcome's events and return its value, once it is durable."""
+        if self._stored is None:
+            self._deliver(outcome.events)
+        else:
+            await self._stored.commit(lambda: self._deliver(outcome.events))
+        return outcome.value
 
-        Written to a temporary file and renamed, so a SIGKILL leaves the old state or the
-        new one, never half of one.
-        """
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.market.snapshot()))
-        os.replace(tmp, path)
-
-    def _publish(self, outcome: Outcome[T]) -> T:
-        if self.state_path is not None and outcome.events:
-            self._save_state(self.state_path)
-        for event in outcome.events:
+    def _deliver(self, events: list[ExchangeEvent]) -> None:
+        for event in events:
             for stream in self._streams:
                 stream.deliver(event)
-        return outcome.value
+
+
+def open_state(
+    path: Path, settings: SimSettings, account: str, market: SimMarket | None = None
+) -> tuple[SimStore, StoredMarket]:
+    """The account's market in the SQLite file `path`, created there when new.
+
+    A new file starts from the JSON snapshot an older gridops kept next to it (`path`
+    with the suffix .json, e.g. the demo's exchange.json beside exchange.db), imported
+    once and left in place; else from `market`, else from `settings`.
+    """
+    legacy = path.with_suffix(".json")
+    imported = legacy != path and legacy.is_file() and not _has_data(path)
+    initial = SimMarket.restore(json.loads(legacy.read_text())) if imported else market
+    store = SimStore.open(path)
+    try:
+        stored = store.market(account, settings, initial=initial)
+    except BaseException:
+        store.close()
+        raise
+    counts = (
+        f"{len(stored.market.open_orders())} open orders, {stored.market.counters().fills} fills"
+    )
+    if not stored.created:
+        log.info("sim exchange: account %r restored from %s (%s)", account, path, counts)
+    elif imported:
+        log.info(
+            "sim exchange: imported the JSON snapshot %s into %s, once (%s); "
+            "%s is no longer read and can be removed",
+            legacy, path, counts, legacy,
+        )  # fmt: skip
+    else:
+        log.info("sim exchange: account %r created in %s", account, path)
+    return store, stored
+
+
+def _has_data(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 0
