@@ -26,7 +26,7 @@ from gridops.startup import StartupError, bind_failed, bind_problem, port_error
 from gridops.v1 import simulator_pb2, simulator_pb2_grpc
 
 from .keys import load_keys
-from .persist import Persister
+from .persist import Persister, StorePersister
 from .rest import RestApi
 from .simulator import VenueSimulator
 from .streams import MarketStreams
@@ -78,10 +78,17 @@ class VenueServer:
         options = self.options
         keys = load_keys(options.keys)
         settings = load_settings(options.sim_config)
-        markets = {key: create_market(settings) for key in keys}
-        self.venue = Venue(keys, markets)
-        self.limiter = WeightLimiter(options.weight_limit, ban_seconds=options.ban_seconds)
         self._check_ports()
+        if options.state is None:
+            markets = {key: create_market(settings) for key in keys}
+            self.venue = Venue(keys, markets)
+        else:
+            store, audit = StorePersister.open(options.state, list(keys), settings)
+            self.persister = store
+            markets = {key: stored.market for key, stored in store.markets.items()}
+            self.venue = Venue(keys, markets, audit=audit)
+            self.venue.commit = store.commit
+        self.limiter = WeightLimiter(options.weight_limit, ban_seconds=options.ban_seconds)
 
         app = web.Application()
         self.rest = RestApi(self.venue, self.limiter, self.persister)
@@ -97,6 +104,7 @@ class VenueServer:
             await site.start()
         except OSError as error:
             await self._runner.cleanup()
+            await self.persister.close()
             raise bind_failed(
                 "REST/WebSocket port", options.host, options.port, ("--port", "--host"), error
             ) from None
@@ -120,6 +128,7 @@ class VenueServer:
             self.grpc_port = 0
         if self.grpc_port == 0:
             await self._runner.cleanup()
+            await self.persister.close()
             why = bind_problem(options.host, options.grpc_port) or "cannot be bound"
             raise port_error(
                 "gRPC port", options.host, options.grpc_port, ("--grpc-port", "--host"), why

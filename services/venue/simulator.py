@@ -27,6 +27,7 @@ from gridops.wire import (
 )
 
 from .audit import AuditEntry
+from .errors import BinanceError
 from .persist import Persister
 from .venue import Venue
 from .weights import WeightLimiter
@@ -49,6 +50,8 @@ def _mapped(method: Method[R]) -> Method[R]:
             return await method(self, request, context)
         except GridopsError as error:
             await context.abort(code_for(error), str(error))
+        except BinanceError as error:  # the state store failed: nothing is durable now
+            await context.abort(grpc.StatusCode.UNAVAILABLE, error.msg)
         except ValueError as error:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         raise AssertionError("unreachable: abort raises")  # pragma: no cover

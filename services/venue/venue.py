@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from gridops.decimals import is_multiple
-from gridops.errors import FailedPrecondition, InvalidArgument, NotFound
+from gridops.errors import FailedPrecondition, GridopsError, InvalidArgument, NotFound
 from gridops.models import (
     AccountEvent,
     Counters,
@@ -49,8 +49,14 @@ CLIENT_ID_RULE = r"'^[\.A-Z\:/a-z0-9_-]{1,36}$'"
 Clock = Callable[[], datetime]
 UserSink = Callable[[dict[str, Any]], None]
 MarketSink = Callable[[str, dict[str, Any]], None]
-#: called after every change of an account's market (the state store hooks in here)
-ChangeHook = Callable[[str, SimMarket], None]
+#: called after every call that may have changed an account's market, with what to do
+#: once that change is durable (announce its events); the state store hooks in here
+CommitHook = Callable[[str, Callable[[], None]], None]
+
+
+def commit_now(key: str, on_durable: Callable[[], None]) -> None:
+    """No state file: a change is as durable as it will get at once."""
+    on_durable()
 
 
 def utc_now() -> datetime:
@@ -87,7 +93,9 @@ class Venue:
         self.symbols = {bj.market_id(s): s for s in first.symbols()}
         self.audit: list[AuditEntry] = list(audit or [])
         self.market_sinks: list[MarketSink] = []
-        self.change_hooks: list[ChangeHook] = []
+        self.commit: CommitHook = commit_now
+        #: orders refused before they reached the market (filters, duplicates...), by key
+        self.refused: dict[str, int] = {}
         self._public_trade_id = 0
         self._book_update_id = 0
 
@@ -140,6 +148,13 @@ class Venue:
 
     def place(self, key: str, params: Mapping[str, str]) -> dict[str, Any]:
         account = self.account(key)
+        try:
+            return self._place(account, params)
+        except errors.BinanceError:
+            self.refused[key] = self.refused.get(key, 0) + 1
+            raise
+
+    def _place(self, account: VenueAccount, params: Mapping[str, str]) -> dict[str, Any]:
         market = account.market
         symbol = self.symbol(params.get("symbol"))
         side = _side(params.get("side"))
@@ -171,8 +186,10 @@ class Venue:
         try:
             outcome = market.place_order(request)
         except FailedPrecondition:
+            self._after(account, [])  # a refusal moves the market's counters
             raise errors.insufficient_balance() from None
         except InvalidArgument as error:
+            self._after(account, [])
             raise errors.BinanceError(400, -1013, str(error)) from None
         self._after(account, outcome.events)
         placed = outcome.value.order
@@ -316,7 +333,11 @@ class Venue:
         latest, _ = _versions(venue_account.market, client_order_id)
         if latest is None:
             raise NotFound(f"order: no order with client_order_id {client_order_id!r}")
-        outcome = venue_account.market.fill_order(latest.client_order_id, quantity)
+        try:
+            outcome = venue_account.market.fill_order(latest.client_order_id, quantity)
+        except GridopsError:
+            self._after(venue_account, [])
+            raise
         self._after(venue_account, outcome.events)
         return outcome.value.order, outcome.value.fill
 
@@ -327,7 +348,11 @@ class Venue:
         return outcome.value
 
     def counters(self, account: str) -> Counters:
-        return self.sim_account(account).market.counters()
+        """The market's counters; orders refused before the market count as rejected."""
+        venue_account = self.sim_account(account)
+        counters = venue_account.market.counters()
+        counters.orders_rejected += self.refused.get(venue_account.key, 0)
+        return counters
 
     def audit_log(self, account: str, after: int, limit: int) -> list[AuditEntry]:
         key = self.sim_account(account).key if account else None
@@ -339,12 +364,13 @@ class Venue:
     def _after(
         self, account: VenueAccount, events: list[ExchangeEvent], *, prices: bool = True
     ) -> None:
-        """Record and announce what a market call did."""
-        if not events:
-            return
+        """Record what a market call did; announce it once it is durable."""
         self.audit += entries_for(account.key, events, len(self.audit) + 1)
-        for hook in self.change_hooks:
-            hook(account.key, account.market)
+        self.commit(account.key, lambda: self._announce(account, events, prices=prices))
+
+    def _announce(
+        self, account: VenueAccount, events: list[ExchangeEvent], *, prices: bool
+    ) -> None:
         now = self.now_ms()
         for event in events:
             if isinstance(event, OrderEvent):

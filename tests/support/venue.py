@@ -129,7 +129,7 @@ def binance_for(venue: VenueProcess, key: str | None = None, **extra: Any) -> An
     import ccxt.pro
 
     api_key = key or venue.api_key
-    config = ccxt_config(venue.rest_url, venue.ws_url, api_key, venue.keys[api_key])
+    config = ccxt_config(venue.rest_url, venue.ws_url, api_key, venue.keys.get(api_key, ""))
     config.update(extra)
     exchange = ccxt.pro.binance(config)
     point_at(exchange, venue.rest_url, venue.ws_url)
