@@ -29,12 +29,13 @@ from gridops.connector.server import ConnectorServer
 from gridops.connector.settings import ConnectorSettings
 from gridops.connector.sim.adapter import SimAdapter
 from gridops.market_maker.backend import Backend, DurableBackend
+from gridops.market_maker.domain.book import GridBook
 from gridops.market_maker.domain.ids import client_order_id, strategy_prefix
 from gridops.market_maker.domain.slots import Direction
-from gridops.market_maker.engine import Engine
 from gridops.market_maker.reconcile import reconcile
 from gridops.models import OrderRequest, OrderType, Side
 from gridops.simexchange.settings import SimSettings
+from gridops.spec import StrategyConfig
 
 from .report import Result
 from .ticks import MemoryBackend, strategy
@@ -73,17 +74,20 @@ async def place_grid(client: ConnectorClient, count: int) -> None:
         )
 
 
-def _engine(client: ConnectorClient, backend: Backend) -> Engine:
-    config = strategy(NAME).model_copy(
+def _config() -> StrategyConfig:
+    return strategy(NAME).model_copy(
         update={"grid": strategy(NAME).grid.model_copy(update={"price_interval": INTERVAL})}
     )
-    return Engine(config, client, backend)
+
+
+async def _reconcile(client: ConnectorClient, backend: Backend) -> GridBook:
+    """What a starting engine does: reconcile with no book of its own yet."""
+    return (await reconcile(client, backend, _config(), None)).book
 
 
 async def _simple(client: ConnectorClient) -> tuple[float, int]:
-    engine = _engine(client, MemoryBackend())
     started = time.perf_counter()
-    book = await reconcile(engine)
+    book = await _reconcile(client, MemoryBackend())
     return time.perf_counter() - started, book.totals(Decimal(50_000)).open_orders
 
 
@@ -92,9 +96,9 @@ async def _durable(client: ConnectorClient, url: str) -> tuple[float, float, int
     backend = DurableBackend(url, NAME, "BTC/USDT")
     opened = time.perf_counter()
     try:
-        book = await reconcile(_engine(client, backend))
+        book = await _reconcile(client, backend)
     finally:
-        backend.close()
+        await backend.close()
     done = time.perf_counter()
     return done - started, opened - started, book.totals(Decimal(50_000)).open_orders
 
@@ -108,9 +112,9 @@ async def case(count: int, repeats: int) -> dict[str, float]:
             with tempfile.TemporaryDirectory() as tmp:
                 url = f"sqlite:///{Path(tmp) / 'engine.db'}"
                 first = DurableBackend(url, NAME, "BTC/USDT")
-                first.start(datetime.now(UTC))
-                await reconcile(_engine(client, first))  # the engine that placed them
-                first.close()
+                await first.start(datetime.now(UTC))
+                await _reconcile(client, first)  # the engine that placed them
+                await first.close()
                 durable = [await _durable(client, url) for _ in range(repeats)]
         finally:
             await client.close()

@@ -25,9 +25,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from gridops.client import ConnectorClient
 from gridops.market_maker.backend import Loaded
 from gridops.market_maker.domain.book import GridBook
 from gridops.market_maker.domain.grid import GridSpec
@@ -37,8 +36,8 @@ from gridops.market_maker.domain.slots import PlaceAction
 from gridops.market_maker.engine import Engine
 from gridops.models import Fill, Order, OrderStatus, OrderType
 from gridops.spec import StrategyConfig
+from tests.support.fake_exchange import SYMBOL_INFO, FakeExchange
 
-from .fake_exchange import SYMBOL_INFO, FakeExchange
 from .report import Result
 
 
@@ -70,28 +69,23 @@ class MemoryBackend:
 
     kind = "simple"
 
-    def load(self) -> Loaded:
+    async def load(self) -> Loaded:
         return Loaded()
 
-    def start(self, started_at: datetime) -> None:
+    async def start(self, started_at: datetime) -> None:
         pass
 
-    def save(self, *, slots: Iterable[Any] = (), fills: Iterable[Any] = (),
-             risk: RiskState | None = None) -> None:  # fmt: skip
+    async def save(self, *, slots: Iterable[Any] = (), fills: Iterable[Any] = (),
+                   risk: RiskState | None = None) -> None:  # fmt: skip
         pass
 
-    def close(self) -> None:
+    async def close(self) -> None:
         pass
 
 
 async def engine_ticks(count: int, plan: bool = True) -> dict[str, float]:
     exchange = FakeExchange(price_walk(count), subscribe=plan)
-    engine = Engine(
-        strategy(),
-        cast(ConnectorClient, exchange),  # duck-typed: the methods the engine calls
-        MemoryBackend(),
-        tick_seconds=3600,
-    )
+    engine = Engine(strategy(), exchange, MemoryBackend(), tick_seconds=3600)
     runner = asyncio.create_task(engine.run())
     started = time.perf_counter()
     await exchange.fed.wait()

@@ -4,22 +4,32 @@
   is rebuilt from the connector on start.
 - `durable`: everything, in SQL (SQLite by default, PostgreSQL by URL), committed before
   the engine acts on it.
+
+Both are async: a commit (an fsync, a round trip to PostgreSQL) runs on a worker thread
+so the event loop keeps serving streams and HTTP meanwhile. The engine awaits each save
+before it acts, so commit-before-act holds; the durable backend's single worker thread
+runs its calls in the order they were made.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from gridops.models import Fill
 
 from .domain.risk_state import RiskState
 from .domain.slots import Slot
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -33,20 +43,22 @@ class Loaded:
 class Backend(Protocol):
     kind: str
 
-    def load(self) -> Loaded: ...
+    async def load(self) -> Loaded: ...
 
-    def start(self, started_at: datetime) -> None:
+    async def start(self, started_at: datetime) -> None:
         """Record that a strategy starts for the first time."""
 
-    def save(
+    async def save(
         self,
         *,
         slots: Iterable[Slot] = (),
         fills: Iterable[Fill] = (),
         risk: RiskState | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Durable when it returns. What is saved is the value at the call: the caller
+        may change the slots once it has awaited the save."""
 
-    def close(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 def _risk_to_json(risk: RiskState) -> dict[str, object]:
@@ -78,39 +90,50 @@ class SimpleBackend:
     def __init__(self, data_dir: Path, name: str) -> None:
         self.path = data_dir / f"{name}.risk.json"
 
-    def load(self) -> Loaded:
-        try:
-            data = json.loads(self.path.read_text())
-        except FileNotFoundError:
-            return Loaded()
-        return Loaded(risk=_risk_from_json(data))
+    async def load(self) -> Loaded:
+        return await asyncio.to_thread(self._read)
 
-    def start(self, started_at: datetime) -> None:
+    async def start(self, started_at: datetime) -> None:
         pass  # nothing to record: the exchange's history is the simple engine's state
 
-    def save(
+    async def save(
         self,
         *,
         slots: Iterable[Slot] = (),
         fills: Iterable[Fill] = (),
         risk: RiskState | None = None,
     ) -> None:
-        if risk is None:
-            return
+        # Slots and fills are the exchange's to remember: only a risk change costs I/O.
+        if risk is not None:
+            await asyncio.to_thread(self._write, _risk_to_json(risk))
+
+    async def close(self) -> None:
+        pass
+
+    def _read(self) -> Loaded:
+        try:
+            data = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return Loaded()
+        return Loaded(risk=_risk_from_json(data))
+
+    def _write(self, data: dict[str, object]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         with tmp.open("w") as handle:
-            json.dump(_risk_to_json(risk), handle)
+            json.dump(data, handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.path)
 
-    def close(self) -> None:
-        pass
-
 
 class DurableBackend:
-    """Every state change committed with SQLAlchemy before the engine acts on it."""
+    """Every state change committed with SQLAlchemy before the engine acts on it.
+
+    The store is opened (and migrated) by the constructor, before the process serves
+    anything; after that every call runs on one worker thread of its own: one thread, so
+    commits happen in the order the engine made them, and `close` only after the last.
+    """
 
     kind = "durable"
 
@@ -120,9 +143,10 @@ class DurableBackend:
 
         self._store = SqlStore(url, name)
         self._symbol = symbol
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"store-{name}")
 
-    def load(self) -> Loaded:
-        stored = self._store.load()
+    async def load(self) -> Loaded:
+        stored = await self._run(self._store.load)
         if stored is None:
             return Loaded()
         return Loaded(
@@ -132,20 +156,31 @@ class DurableBackend:
             started_at=stored.meta.started_at,
         )
 
-    def save(
+    async def save(
         self,
         *,
         slots: Iterable[Slot] = (),
         fills: Iterable[Fill] = (),
         risk: RiskState | None = None,
     ) -> None:
-        self._store.save(slots=slots, fills=fills, risk=risk)
+        # Copied here, on the loop: the engine's slots are mutable and the worker reads
+        # them later; a copy commits what was decided, whatever happens next.
+        copies = [replace(slot) for slot in slots]
+        save = functools.partial(self._store.save, slots=copies, fills=list(fills), risk=risk)
+        await self._run(save)
 
-    def start(self, started_at: datetime) -> None:
+    async def start(self, started_at: datetime) -> None:
         from .store import StrategyMeta
 
         meta = StrategyMeta(symbol=self._symbol, created_at=started_at, started_at=started_at)
-        self._store.save(meta=meta)
+        await self._run(functools.partial(self._store.save, meta=meta))
 
-    def close(self) -> None:
-        self._store.close()
+    async def close(self) -> None:
+        """Waits for saves still running (their engine may have been cancelled)."""
+        try:
+            await self._run(self._store.close)
+        finally:
+            self._worker.shutdown(wait=False)
+
+    async def _run(self, call: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._worker, call)

@@ -5,6 +5,11 @@ second writer. The order of every decision is: record it (durable engines commit
 then act, then record the outcome. After a crash the engine reconciles with the
 connector before it places anything, and client order ids are deterministic, so the
 idempotent PlaceOrder of the connector turns a re-sent decision into the same order.
+
+The engine reaches the connector only through an `ExchangePort`. The executor and
+reconcile change the book and the backend they are handed and return what happened
+(`Executed`, `Reconciled`); the engine's own fields change here alone, in `_applied` and
+`_reconcile`.
 """
 
 from __future__ import annotations
@@ -19,18 +24,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from gridops import errors
-from gridops.client import (
-    ConnectorClient,
-    Disconnected,
-    OrderChange,
-    Resync,
-    Subscribed,
-    Update,
-)
+from gridops.client import Disconnected, OrderChange, Resync, Subscribed, Update
 from gridops.models import SymbolInfo, Ticker
 from gridops.spec import StrategyConfig
 
-from .actions import Executor
+from .actions import Executed, Executor
 from .backend import Backend
 from .crash import CrashPoints
 from .domain.book import GridBook
@@ -41,6 +39,7 @@ from .domain.risk_state import RiskState
 from .domain.slots import RiskVerdict
 from .mailbox import Mailbox
 from .metrics import EngineMetrics
+from .port import ExchangePort
 from .reconcile import reconcile
 
 log = logging.getLogger(__name__)
@@ -65,7 +64,7 @@ class Engine:
     def __init__(
         self,
         config: StrategyConfig,
-        client: ConnectorClient,
+        port: ExchangePort,
         backend: Backend,
         *,
         clock: Clock = utc_now,
@@ -74,7 +73,7 @@ class Engine:
         tick_seconds: float = 1.0,
     ) -> None:
         self.config = config
-        self.client = client
+        self.port = port
         self.backend = backend
         self.clock = clock
         self.metrics = metrics or EngineMetrics(config.name)
@@ -112,7 +111,7 @@ class Engine:
         # must not trade on prices that are already history).
         self._prices: list[Ticker] = []
         self._queue: Mailbox[tuple[str, object]] = Mailbox()
-        self._executor = Executor(self)
+        self._executor = Executor(port, backend, config, self.crash)
         # Read when scraped: setting a gauge on every price costs more than an idle tick.
         self.metrics.last_price.set_function(lambda: float(self.last_price or 0))
 
@@ -145,12 +144,12 @@ class Engine:
     # -- the loop ----------------------------------------------------------------------
 
     async def run(self) -> None:
-        loaded = self.backend.load()
+        loaded = await self.backend.load()
         self.risk = RiskMonitor(self.config.risk, loaded.risk)
         if loaded.started_at is not None:
             self.started_at = loaded.started_at
         else:
-            self.backend.start(self.started_at)
+            await self.backend.start(self.started_at)
         pumps = [
             asyncio.create_task(self._pump("orders", self._orders()), name="mm-orders"),
             asyncio.create_task(self._pump_prices(self._price_stream()), name="mm-prices"),
@@ -171,10 +170,10 @@ class Engine:
                     await task
 
     def _orders(self) -> AsyncIterator[object]:
-        return self.client.subscribe_orders(self.config.symbol, self.prefix)
+        return self.port.subscribe_orders(self.config.symbol, self.prefix)
 
     def _price_stream(self) -> AsyncIterator[object]:
-        return self.client.subscribe_prices([self.config.symbol])
+        return self.port.subscribe_prices([self.config.symbol])
 
     async def _pump(self, source: str, stream: AsyncIterator[object]) -> None:
         async for item in stream:
@@ -229,7 +228,7 @@ class Engine:
         elif isinstance(item, Update) and isinstance(item.value, OrderChange):
             if self.book is None or not self.synced:
                 return  # the next reconcile reads the same history
-            self._executor.apply_change(item.value)
+            self._applied(await self._executor.apply_change(self.book, item.value))
             await self._trade()
 
     async def _on_prices(self) -> None:
@@ -240,7 +239,7 @@ class Engine:
         for ticker in prices:
             tripped = self.risk.on_price(ticker.price, now)
             if tripped is not None:
-                self._record_risk(tripped)
+                await self._record_risk(tripped)
         self.last_price = prices[-1].price
         self.last_price_at = now
         await self._trade()
@@ -256,7 +255,7 @@ class Engine:
             self.last_price_at or self.started_at,
         )
         if changed is not None:
-            self._record_risk(changed)
+            await self._record_risk(changed)
         await self._trade()
 
     async def _on_control(self, command: str) -> None:
@@ -266,7 +265,7 @@ class Engine:
         elif command == "resume":
             self.paused = False
         elif command == "clear_risk":
-            self._record_risk(self.risk.clear(self.clock()))
+            await self._record_risk(self.risk.clear(self.clock()))
         self.metrics.paused.set(1 if self.paused else 0)
         log.info("control: %s", command)
         await self._trade()
@@ -276,12 +275,15 @@ class Engine:
     async def _reconcile(self) -> None:
         started = time.perf_counter()
         try:
-            self.book = await reconcile(self)
+            outcome = await reconcile(self.port, self.backend, self.config, self.book)
         except errors.GridopsError as error:
             log.warning("reconcile failed: %s; retrying at the next tick", error)
             self.synced = False
             return
         elapsed = time.perf_counter() - started
+        self.book = outcome.book
+        self.metrics.fills.inc(outcome.fills)
+        self.metrics.rejected.inc(outcome.rejected)
         self._book_changed()
         self.synced = True
         self.reconciled_at = self.clock()
@@ -302,12 +304,22 @@ class Engine:
         ):
             actions = self.book.plan(price, verdict, self.paused)
             if actions:
-                await self._executor.execute(actions)
-                self._book_changed()
+                self._applied(await self._executor.execute(self.book, actions))
                 self._update_gauges()
             else:
                 self._idle = (self.book.spec.band(price), verdict, self.paused)
         self.traded_price = price
+
+    def _applied(self, outcome: Executed) -> None:
+        """What the executor did to the book, and what the engine must make of it."""
+        self._book_changed()
+        self.metrics.placed.inc(outcome.placed)
+        self.metrics.canceled.inc(outcome.canceled)
+        self.metrics.rejected.inc(outcome.rejected)
+        self.metrics.fills.inc(outcome.fills)
+        if outcome.resync:
+            self.synced = False
+            self.metrics.synced.set(0)
 
     def _verdict(self) -> RiskVerdict:
         state, position = self.risk.state, self._position()
@@ -316,12 +328,12 @@ class Engine:
             cached = self._verdict_cache = (state, position, self.risk.verdict(position))
         return cached[2]
 
-    def _record_risk(self, state: RiskState) -> None:
+    async def _record_risk(self, state: RiskState) -> None:
         if state.halted:
             log.warning("risk halt: %s", state.reason)
         else:
             log.info("risk cleared")
-        self.backend.save(risk=state)
+        await self.backend.save(risk=state)
         self.metrics.halted.set(1 if state.halted else 0)
 
     # -- figures -----------------------------------------------------------------------

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from gridops import errors
-from gridops.client import ConnectorClient
 from gridops.models import SymbolInfo
 from gridops.retry import Backoff
 from gridops.spec import StrategyConfig
@@ -28,6 +27,7 @@ from gridops.spec.economics import fee_warning
 from gridops.startup import StartupError
 
 from .domain.grid import GridSpec
+from .port import ExchangePort
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Checked:
 
 
 async def preflight(
-    client: ConnectorClient,
+    port: ExchangePort,
     config: StrategyConfig,
     *,
     backoff: Backoff | None = None,
@@ -59,7 +59,7 @@ async def preflight(
     reported_at: float | None = None
     while True:
         try:
-            return await _check(client, config)
+            return await _check(port, config)
         except TEMPORARY as error:
             now = time.monotonic()
             # One line when it starts, then one every `report_every`: not one a retry.
@@ -73,9 +73,9 @@ async def preflight(
             await asyncio.sleep(backoff.next_delay())
 
 
-async def _check(client: ConnectorClient, config: StrategyConfig) -> Checked:
+async def _check(port: ExchangePort, config: StrategyConfig) -> Checked:
     try:
-        info = await client.get_info(timeout=5.0)
+        info = await port.get_info(timeout=5.0)
     except errors.Unauthenticated as error:
         raise StartupError(
             f"the connector at {config.connector} refused this market maker ({error}): give "
@@ -89,12 +89,12 @@ async def _check(client: ConnectorClient, config: StrategyConfig) -> Checked:
             f"(exchange {info.exchange}, account {info.account}), which lists {listed}: "
             "set `symbol` in the strategy config (env GRIDOPS_SYMBOL)"
         )
-    symbol_info = await client.get_symbol_info(config.symbol)
+    symbol_info = await port.get_symbol_info(config.symbol)
     try:
         GridSpec.create(config.grid, symbol_info)
     except errors.InvalidArgument as error:
         raise StartupError(f"{error} (exchange {info.exchange})") from None
-    price = (await client.get_ticker(config.symbol)).price
+    price = (await port.get_ticker(config.symbol)).price
     warning = fee_warning(
         config.grid.price_interval, config.grid.order_quantity, price, symbol_info
     )

@@ -18,6 +18,7 @@ from gridops.startup import bind_failed
 from .backend import Backend, DurableBackend, SimpleBackend
 from .engine import Engine
 from .http import create_app
+from .port import ExchangePort
 from .preflight import preflight
 from .state_dir import check_state_dir
 
@@ -52,7 +53,7 @@ async def watch_paused(engine: Engine, path: Path, interval: float = 1.0) -> Non
 
 async def trade(engine: Engine) -> None:
     """Check the strategy against the connector, then run the engine."""
-    checked = await preflight(engine.client, engine.config)
+    checked = await preflight(engine.port, engine.config)
     for warning in checked.warnings:
         log.warning("%s", warning)
     engine.warnings.extend(checked.warnings)
@@ -61,7 +62,7 @@ async def trade(engine: Engine) -> None:
 
 
 async def cancel_open_orders(
-    client: ConnectorClient, config: StrategyConfig, prefix: str, timeout: float = 10.0
+    port: ExchangePort, config: StrategyConfig, prefix: str, timeout: float = 10.0
 ) -> None:
     """engine.cancelOnShutdown: leave nothing resting once the engine stopped.
 
@@ -72,8 +73,8 @@ async def cancel_open_orders(
     try:
         async with asyncio.timeout(timeout):
             for _ in range(3):
-                canceled += len(await client.cancel_all_orders(config.symbol, prefix))
-                if not await client.get_open_orders(config.symbol, prefix):
+                canceled += len(await port.cancel_all_orders(config.symbol, prefix))
+                if not await port.get_open_orders(config.symbol, prefix):
                     log.info("cancelOnShutdown: canceled %d open orders", canceled)
                     return
     except (errors.GridopsError, TimeoutError) as error:
@@ -117,7 +118,7 @@ async def serve(
         await site.start()
     except OSError as error:
         await runner.cleanup()
-        backend.close()
+        await backend.close()
         await client.close()
         flags = ("--http-port", "--http-host")
         raise bind_failed("HTTP port", host, http_port, flags, error) from None
@@ -156,5 +157,5 @@ async def serve(
             await cancel_open_orders(client, config, engine.prefix)
         await runner.cleanup()
         await client.close()
-        backend.close()
+        await backend.close()
         log.info("market maker stopped")
