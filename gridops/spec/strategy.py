@@ -178,8 +178,12 @@ class ExchangeSettings(SpecModel):
             CCXT_ONLY,
             ".name",
         ),
+        # `!has(self.name)`: the API server also checks the CRD's default for exchange, {},
+        # against this rule, and a missing key is an error unless another term is true
         _rule(
-            "self.name == 'sim' || has(self.credentialsSecret)", CREDENTIALS, ".credentialsSecret"
+            "!has(self.name) || self.name == 'sim' || has(self.credentialsSecret)",
+            CREDENTIALS,
+            ".credentialsSecret",
         ),
     )
 
