@@ -7,7 +7,12 @@ import pytest
 
 from gridops.client import ConnectorClient, SimulatorClient
 from gridops.connector.server import ConnectorServer
-from tests.support.connector import ConnectorProcess, running_connector
+from tests.support.connector import ConnectorProcess, running_ccxt_connector, running_connector
+from tests.support.venue import VenueProcess
+
+#: The connector's back ends every contract test runs against: the in-process simulated
+#: exchange, and ccxt's binance class trading `gridops venue` (a real process).
+BACKENDS = ("sim", "ccxt")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -17,9 +22,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses the `connector` fixture runs on each back end, but those
+    marked sim_only (they drive the in-process sim's injected faults)."""
+    if "backend" in metafunc.fixturenames:
+        sim_only = metafunc.definition.get_closest_marker("sim_only") is not None
+        metafunc.parametrize("backend", ["sim"] if sim_only else list(BACKENDS))
+
+
 @pytest.fixture
-async def connector() -> AsyncIterator[ConnectorServer]:
-    async with running_connector() as server:
+def venue(backend: str, tmp_path: Path) -> Iterator[VenueProcess | None]:
+    """The venue behind the ccxt back end (None for the in-process sim)."""
+    if backend != "ccxt":
+        yield None
+        return
+    process = VenueProcess(tmp_path).start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+async def connector(venue: VenueProcess | None) -> AsyncIterator[ConnectorServer]:
+    context = running_connector() if venue is None else running_ccxt_connector(venue)
+    async with context as server:
         yield server
 
 
@@ -31,8 +58,12 @@ async def client(connector: ConnectorServer) -> AsyncIterator[ConnectorClient]:
 
 
 @pytest.fixture
-async def sim(connector: ConnectorServer) -> AsyncIterator[SimulatorClient]:
-    simulator = SimulatorClient(connector.address)
+async def sim(
+    connector: ConnectorServer, venue: VenueProcess | None
+) -> AsyncIterator[SimulatorClient]:
+    """The Simulator of the back end: the connector's own for the in-process sim, the
+    venue's gRPC port under ccxt (the connector has none there)."""
+    simulator = SimulatorClient(connector.address if venue is None else venue.grpc_address)
     yield simulator
     await simulator.close()
 

@@ -20,6 +20,7 @@ from gridops.v1 import connector_pb2_grpc
 from tests.support.connector import running_connector
 from tests.support.poll import eventually
 from tests.support.streams import Recorder
+from tests.support.venue import VenueProcess
 
 
 async def test_ten_subscribers_all_receive_one_broadcast(
@@ -41,7 +42,7 @@ async def test_ten_subscribers_all_receive_one_broadcast(
 
 
 async def test_one_upstream_connection_for_ten_clients_on_every_stream(
-    connector: ConnectorServer, sim: SimulatorClient
+    connector: ConnectorServer, sim: SimulatorClient, venue: VenueProcess | None
 ) -> None:
     clients = [await ConnectorClient.connect(connector.address) for _ in range(10)]
     recorders: list[Recorder[object]] = []
@@ -54,10 +55,18 @@ async def test_one_upstream_connection_for_ten_clients_on_every_stream(
         ]
     for rec in recorders:
         await rec.wait_subscribed()
+    assert connector.hub.count() == 40
+    assert connector.adapter.upstream_connections == 1
+    assert connector.adapter.upstream_connects_total == 1
     stats = await sim.get_stats()
-    assert stats.subscribers == 40
-    assert stats.upstream_connections == 1
-    assert stats.upstream_connects_total == 1
+    if venue is None:
+        assert stats.subscribers == 40
+        assert stats.upstream_connections == 1
+        assert stats.upstream_connects_total == 1
+    else:
+        # What the venue sees of 40 subscribers: one market-stream socket, one user-data
+        # subscription.
+        assert stats.subscribers == 2
     for rec in recorders:
         await rec.stop()
     for c in clients:

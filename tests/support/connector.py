@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from gridops.connector.server import ConnectorServer
+from gridops.connector.server import ConnectorServer, make_adapter
 from gridops.connector.settings import ConnectorSettings
 from gridops.connector.sim.adapter import SimAdapter
 from gridops.simexchange.settings import SimSettings
 
 from .process import ChildProcess
+from .venue import VenueProcess
 
 SERVING = re.compile(r"serving on [^ ]*:(\d+), session ([0-9a-f]+)")
 
@@ -32,6 +33,42 @@ async def running_connector(
     defaults.update(settings)
     adapter = SimAdapter(sim or SimSettings(tick_interval=0))
     server = ConnectorServer(adapter, ConnectorSettings(**defaults))
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def ccxt_settings(venue: VenueProcess, key: str | None = None) -> dict[str, Any]:
+    """Connector settings that trade `venue` through ccxt binance, as account `key`."""
+    api_key = key or venue.api_key
+    credentials = venue.directory / f"credentials-{api_key}.yaml"
+    credentials.write_text(f"apiKey: {api_key}\nsecret: {venue.keys[api_key]}\n")
+    return {
+        "exchange": "binance",
+        "api_url": venue.rest_url,
+        "ws_url": venue.ws_url,
+        "credentials_file": credentials,
+    }
+
+
+@asynccontextmanager
+async def running_ccxt_connector(
+    venue: VenueProcess, **settings: Any
+) -> AsyncIterator[ConnectorServer]:
+    """A connector on 127.0.0.1 (free port) trading `venue` through ccxt: the ccxt back end."""
+    values: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "metrics_host": "127.0.0.1",
+        "metrics_port": 0,
+        "grace_seconds": 1.0,
+        **ccxt_settings(venue),
+    }
+    values.update(settings)
+    config = ConnectorSettings(**values)
+    server = ConnectorServer(make_adapter(config), config)
     await server.start()
     try:
         yield server
