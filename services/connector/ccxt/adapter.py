@@ -380,6 +380,9 @@ class CcxtAdapter(ExchangeAdapter):
         return self._order(raw)
 
     def _candidates(self, client_order_id: str | None, order_id: str | None) -> list[str]:
+        if not client_order_id and self.name.startswith("binance") and not _numeric_id(order_id):
+            # Binance numbers its orders; asking for "x-1" is a 400, not "no such order".
+            raise NotFound(f"order_id {order_id}: no such order on {self.name} (ids are numbers)")
         known = (
             self.index.by_client_id(client_order_id)
             if client_order_id
@@ -553,6 +556,10 @@ class CcxtAdapter(ExchangeAdapter):
         if isinstance(info, Mapping) and "orderId" in info:
             return convert.fill_from_rest(info, symbol, client_id)
         return convert.fill_from_unified(raw, client_id)
+
+
+def _numeric_id(order_id: str | None) -> bool:
+    return bool(order_id) and str(order_id).isdigit()
 
 
 def _what(client_order_id: str | None, order_id: str | None) -> str:
