@@ -369,6 +369,22 @@ def ticker_event(symbol: str, price: Decimal, event_ms: int) -> dict[str, Any]:
     }
 
 
+def mini_ticker_event(symbol: str, price: Decimal, event_ms: int) -> dict[str, Any]:
+    zero = num(Decimal(0))
+    last = num(price)
+    return {
+        "e": "24hrMiniTicker",
+        "E": event_ms,
+        "s": market_id(symbol),
+        "c": last,
+        "o": last,
+        "h": last,
+        "l": last,
+        "v": zero,
+        "q": zero,
+    }
+
+
 def book_ticker_event(symbol: str, price: Decimal, update_id: int) -> dict[str, Any]:
     zero = num(Decimal(0))
     last = num(price)
@@ -387,5 +403,22 @@ def trade_event(
         "q": num(quantity),
         "T": event_ms,
         "m": buyer_maker,
+        "M": True,
+    }
+
+
+def agg_trade_event(trade: dict[str, Any]) -> dict[str, Any]:
+    """The aggTrade twin of a `trade_event` (one trade per aggregate here)."""
+    return {
+        "e": "aggTrade",
+        "E": trade["E"],
+        "s": trade["s"],
+        "a": trade["t"],
+        "p": trade["p"],
+        "q": trade["q"],
+        "f": trade["t"],
+        "l": trade["t"],
+        "T": trade["T"],
+        "m": trade["m"],
         "M": True,
     }

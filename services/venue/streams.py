@@ -13,12 +13,13 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from . import binance_json as bj
 from .fanout import Outbox
 from .venue import Venue
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("ticker", "bookTicker", "trade")
+CHANNELS = ("ticker", "miniTicker", "bookTicker", "trade", "aggTrade")
 
 
 class MarketStreams:
@@ -53,11 +54,14 @@ class MarketStreams:
         tail = request.match_info.get("tail", "")
         if "@" in tail and self._valid(tail):
             self._subscribe(outbox, mine, [tail])
+            self._snapshots(outbox, [tail])
         try:
             async for message in ws:
                 if message.type is not WSMsgType.TEXT:
                     continue
-                outbox.put(self._answer(outbox, mine, message.data))
+                answer, fresh = self._answer(outbox, mine, message.data)
+                outbox.put(answer)
+                self._snapshots(outbox, fresh)
         finally:
             self.connections -= 1
             for stream in mine:
@@ -70,13 +74,29 @@ class MarketStreams:
             self.subscribers.setdefault(stream, set()).add(outbox)
             mine.add(stream)
 
-    def _answer(self, outbox: Outbox, mine: set[str], text: str) -> str:
+    def _snapshots(self, outbox: Outbox, streams: list[str]) -> None:
+        """The current state of each new ticker stream: Binance pushes those every
+        second, a price that never moves here would otherwise leave a watcher waiting."""
+        now = self.venue.now_ms()
+        for stream in streams:
+            market, _, channel = stream.partition("@")
+            symbol = self.venue.symbols[market.upper()]
+            price = self.venue.reference.last_price(symbol)
+            if channel == "ticker":
+                outbox.put(json.dumps(bj.ticker_event(symbol, price, now)))
+            elif channel == "miniTicker":
+                outbox.put(json.dumps(bj.mini_ticker_event(symbol, price, now)))
+            elif channel == "bookTicker":
+                outbox.put(json.dumps(bj.book_ticker_event(symbol, price, 0)))
+
+    def _answer(self, outbox: Outbox, mine: set[str], text: str) -> tuple[str, list[str]]:
+        """The reply to a request, and the streams it newly subscribed."""
         try:
             request = json.loads(text)
         except json.JSONDecodeError:
-            return json.dumps({"error": {"code": 3, "msg": "Invalid JSON"}})
+            return json.dumps({"error": {"code": 3, "msg": "Invalid JSON"}}), []
         if not isinstance(request, dict):
-            return json.dumps({"error": {"code": 3, "msg": "Invalid request"}})
+            return json.dumps({"error": {"code": 3, "msg": "Invalid request"}}), []
         ident = request.get("id")
         method = request.get("method")
         params = request.get("params") or []
@@ -84,20 +104,17 @@ class MarketStreams:
             if not isinstance(params, list) or not all(
                 isinstance(p, str) and self._valid(p) for p in params
             ):
-                return json.dumps(
-                    {
-                        "error": {"code": 2, "msg": f"Invalid request: unknown stream in {params}"},
-                        "id": ident,
-                    }
-                )
+                error = {"code": 2, "msg": f"Invalid request: unknown stream in {params}"}
+                return json.dumps({"error": error, "id": ident}), []
             if method == "SUBSCRIBE":
+                fresh = [p for p in params if p not in mine]
                 self._subscribe(outbox, mine, params)
-            else:
-                for stream in params:
-                    self.subscribers.get(stream, set()).discard(outbox)
-                    mine.discard(stream)
-            return json.dumps({"result": None, "id": ident})
+                return json.dumps({"result": None, "id": ident}), fresh
+            for stream in params:
+                self.subscribers.get(stream, set()).discard(outbox)
+                mine.discard(stream)
+            return json.dumps({"result": None, "id": ident}), []
         if method == "LIST_SUBSCRIPTIONS":
-            return json.dumps({"result": sorted(mine), "id": ident})
-        return json.dumps({"error": {"code": 2, "msg": f"Invalid request: method {method!r}"},
-                           "id": ident})  # fmt: skip
+            return json.dumps({"result": sorted(mine), "id": ident}), []
+        error = {"code": 2, "msg": f"Invalid request: method {method!r}"}
+        return json.dumps({"error": error, "id": ident}), []

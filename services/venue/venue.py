@@ -376,19 +376,7 @@ class Venue:
             if isinstance(event, OrderEvent):
                 self._user(account, _report(event, now))
                 if event.fill is not None:
-                    fill = event.fill
-                    self._public_trade_id += 1
-                    self._market(
-                        f"{bj.market_id(fill.symbol).lower()}@trade",
-                        bj.trade_event(
-                            fill.symbol,
-                            self._public_trade_id,
-                            fill.price,
-                            fill.quantity,
-                            now,
-                            buyer_maker=fill.maker == (fill.side is Side.BUY),
-                        ),
-                    )
+                    self._public_trade(event.fill, now)
             elif isinstance(event, AccountEvent):
                 self._user(account, bj.account_position(event.account, now))
             elif isinstance(event, PriceEvent) and prices:
@@ -397,9 +385,24 @@ class Venue:
                 self._book_update_id += 1
                 self._market(f"{stream}@ticker", bj.ticker_event(ticker.symbol, ticker.price, now))
                 self._market(
+                    f"{stream}@miniTicker", bj.mini_ticker_event(ticker.symbol, ticker.price, now)
+                )
+                self._market(
                     f"{stream}@bookTicker",
                     bj.book_ticker_event(ticker.symbol, ticker.price, self._book_update_id),
                 )
+
+    def _public_trade(self, fill: Fill, now: int) -> None:
+        """Every account's fills are trades on the public tape."""
+        self._public_trade_id += 1
+        stream = bj.market_id(fill.symbol).lower()
+        # the buyer is the maker when a resting buy filled, or a taking sell
+        buyer_maker = fill.maker == (fill.side is Side.BUY)
+        trade = bj.trade_event(
+            fill.symbol, self._public_trade_id, fill.price, fill.quantity, now, buyer_maker
+        )
+        self._market(f"{stream}@trade", trade)
+        self._market(f"{stream}@aggTrade", bj.agg_trade_event(trade))
 
     def _user(self, account: VenueAccount, event: dict[str, Any]) -> None:
         for sink in list(account.sinks):

@@ -14,7 +14,9 @@ from tests.support.venue import VenueProcess, binance_for
 
 async def test_markets_carry_the_configured_rules(exchange: Any) -> None:
     btc = exchange.markets["BTC/USDT"]
-    assert btc["spot"] and btc["active"] and btc["id"] == "BTCUSDT"
+    assert btc["spot"]
+    assert btc["active"]
+    assert btc["id"] == "BTCUSDT"
     filters = {f["filterType"]: f for f in btc["info"]["filters"]}
     assert Decimal(filters["PRICE_FILTER"]["tickSize"]) == Decimal("0.5")
     assert Decimal(filters["LOT_SIZE"]["stepSize"]) == Decimal("0.001")
@@ -57,7 +59,8 @@ async def test_create_fetch_cancel_by_id_and_client_id(exchange: Any) -> None:
     )
     assert again["id"] != order["id"]
     latest = await exchange.fetch_order(None, "BTC/USDT", {"origClientOrderId": "rest-1"})
-    assert latest["id"] == again["id"] and latest["status"] == "open"
+    assert latest["id"] == again["id"]
+    assert latest["status"] == "open"
     await exchange.cancel_order(again["id"], "BTC/USDT")
     history = await exchange.fetch_orders("BTC/USDT")
     assert {order["id"], again["id"]} <= {o["id"] for o in history}
@@ -82,7 +85,7 @@ async def test_offline_fill_is_in_my_trades_and_balance(
     order = await exchange.create_order(
         "BTC/USDT", "limit", "buy", 0.01, 45000, {"newClientOrderId": "fill-1"}
     )
-    filled, fill = await sim.fill_order("fill-1")
+    filled, _fill = await sim.fill_order("fill-1")
     assert filled.filled_quantity == Decimal("0.01")
     trades = await exchange.fetch_my_trades("BTC/USDT")
     mine = [t for t in trades if t["order"] == order["id"]]
@@ -95,7 +98,8 @@ async def test_offline_fill_is_in_my_trades_and_balance(
         "0.01"
     )
     closed = await exchange.fetch_order(order["id"], "BTC/USDT")
-    assert closed["status"] == "closed" and closed["filled"] == 0.01
+    assert closed["status"] == "closed"
+    assert closed["filled"] == 0.01
 
 
 async def test_crossing_limit_takes_at_once(exchange: Any, sim: SimulatorClient) -> None:

@@ -1,0 +1,86 @@
+"""ccxt.pro's watch_* against the venue: market streams on /ws, user data on /ws-api/v3."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from gridops.client import SimulatorClient
+from tests.support.venue import VenueProcess, binance_for
+
+TIMEOUT = 10
+
+
+async def _until(watch: Any, done: Any) -> Any:
+    """Call `watch()` until `done(result)`; ccxt returns what arrived since the last call."""
+
+    async def loop() -> Any:
+        while True:
+            result = await watch()
+            if done(result):
+                return result
+
+    return await asyncio.wait_for(loop(), TIMEOUT)
+
+
+async def test_ticker_and_book_ticker_follow_set_price(
+    exchange: Any, sim: SimulatorClient
+) -> None:
+    await exchange.watch_ticker("ETH/USDT")  # subscribed once the first update is in
+    watching = asyncio.ensure_future(
+        _until(lambda: exchange.watch_ticker("ETH/USDT"), lambda t: t["last"] == 3111.11)
+    )
+    await asyncio.sleep(0)
+    while not watching.done():
+        await sim.set_price("ETH/USDT", "3111.11")
+        await asyncio.wait([watching], timeout=0.2)
+    ticker = watching.result()
+    assert ticker["symbol"] == "ETH/USDT"
+
+
+async def test_user_data_stream_sees_orders_fills_and_balances(
+    venue: VenueProcess, sim: SimulatorClient
+) -> None:
+    exchange = binance_for(venue)
+    try:
+        await exchange.load_markets()
+        orders = asyncio.ensure_future(
+            _until(
+                lambda: exchange.watch_orders("BTC/USDT"),
+                lambda os: any(o["clientOrderId"] == "ws-1" and o["status"] == "closed" for o in os),
+            )
+        )
+        trades = asyncio.ensure_future(
+            _until(
+                lambda: exchange.watch_my_trades("BTC/USDT"),
+                lambda ts: any(t["info"].get("c") == "ws-1" for t in ts),
+            )
+        )
+        balances = asyncio.ensure_future(
+            _until(lambda: exchange.watch_balance(), lambda b: b.get("BTC", {}).get("used") == 0)
+        )
+        # the user data stream is subscribed before the order is placed
+        await asyncio.wait_for(_subscribed(exchange), TIMEOUT)
+        await exchange.create_order(
+            "BTC/USDT", "limit", "sell", 0.01, 60000, {"newClientOrderId": "ws-1"}
+        )
+        await sim.fill_order("ws-1")
+        done = await asyncio.wait_for(asyncio.gather(orders, trades, balances), TIMEOUT)
+        closed = next(o for o in done[0] if o["clientOrderId"] == "ws-1")
+        assert closed["filled"] == 0.01
+        trade = next(t for t in done[1] if t["info"].get("c") == "ws-1")
+        assert trade["price"] == 60000
+        assert trade["fee"]["cost"] == 0.6
+    finally:
+        await exchange.close()
+
+
+async def _subscribed(exchange: Any) -> None:
+    url = exchange.urls["api"]["ws"]["ws-api"]["spot"]
+    while True:
+        client = exchange.clients.get(url)
+        if client is not None and client.subscriptions.get("spot") and not client.futures.get(
+            "authenticate:signature:spot"
+        ):
+            return
+        await asyncio.sleep(0.02)
