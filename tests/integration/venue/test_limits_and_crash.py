@@ -1,0 +1,147 @@
+"""The venue's own processes: request weight (429, then 418), SIGKILL and restart."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import ccxt.pro
+import pytest
+
+from gridops.client import SimulatorClient
+from tests.support.venue import VenueProcess, binance_for
+
+from .conftest import SIM_CONFIG
+
+
+async def test_over_the_weight_budget_is_429_then_a_ban(tmp_path: Path) -> None:
+    venue = VenueProcess(tmp_path, extra=["--weight-limit", "60", "--ban-seconds", "5"]).start()
+    # no client-side throttling: this client hammers on purpose
+    exchange = binance_for(venue, enableRateLimit=False)
+    sim = SimulatorClient(venue.grpc_address)
+    try:
+        await exchange.load_markets()  # exchangeInfo 20 + margin lists 2
+        with pytest.raises(ccxt.DDoSProtection) as first:
+            await _hammer(exchange.fetch_balance, "429")  # 20 each
+        assert "429" in str(first.value)
+        stats = await sim.get_stats()
+        assert stats.rate_limited == 1
+        assert stats.banned == 0
+        with pytest.raises(ccxt.DDoSProtection) as banned:
+            await _hammer(exchange.fetch_time, "418")
+        assert "IP banned until" in str(banned.value)
+        assert (await sim.get_stats()).banned >= 1
+    finally:
+        await exchange.close()
+        await sim.close()
+        venue.stop()
+
+
+async def _hammer(call: Any, status: str) -> None:
+    """Call until ccxt raises for `status` (100 calls at most)."""
+    for _ in range(100):
+        try:
+            await call()
+        except ccxt.DDoSProtection as error:
+            if status in str(error):
+                raise
+
+
+async def test_a_paced_client_is_never_limited(tmp_path: Path) -> None:
+    venue = VenueProcess(tmp_path).start()
+    exchange = binance_for(venue)  # ccxt's own limiter on, Binance's weights
+    sim = SimulatorClient(venue.grpc_address)
+    try:
+        await exchange.load_markets()
+        for _ in range(20):
+            await exchange.fetch_open_orders("BTC/USDT")
+            await exchange.fetch_balance()
+        stats = await sim.get_stats()
+        assert (stats.rate_limited, stats.banned) == (0, 0)
+        used = exchange.last_response_headers["X-MBX-USED-WEIGHT-1M"]
+        assert int(used) > 400
+    finally:
+        await exchange.close()
+        await sim.close()
+        venue.stop()
+
+
+async def test_sigkill_loses_no_acknowledged_order_balance_or_fill(tmp_path: Path) -> None:
+    venue = VenueProcess(tmp_path, sim_config=SIM_CONFIG).start()
+    exchange = binance_for(venue)
+    try:
+        await exchange.load_markets()
+        sim = SimulatorClient(venue.grpc_address)
+        resting = await exchange.create_order(
+            "BTC/USDT", "limit", "buy", 0.01, 40000, {"newClientOrderId": "keep-1"}
+        )
+        await exchange.create_order(
+            "BTC/USDT", "limit", "sell", 0.02, 55000, {"newClientOrderId": "keep-2"}
+        )
+        await sim.fill_order("keep-2", "0.01")
+        await sim.set_balances({"ETH": "7"})
+        canceled = await exchange.create_order(
+            "ETH/USDT", "limit", "buy", 1, 2000, {"newClientOrderId": "keep-3"}
+        )
+        await exchange.cancel_order(canceled["id"], "ETH/USDT")
+        balance_before = (await exchange.fetch_balance())["info"]["balances"]
+        audit_before = await sim.get_audit_log()
+        await sim.close()
+
+        venue.kill()
+        venue.restart()
+        await exchange.close()
+        exchange = binance_for(venue)
+        await exchange.load_markets()
+        sim = SimulatorClient(venue.grpc_address)
+
+        open_ids = {o["clientOrderId"]: o for o in await exchange.fetch_open_orders("BTC/USDT")}
+        assert set(open_ids) == {"keep-1", "keep-2"}
+        assert open_ids["keep-1"]["id"] == resting["id"]
+        assert open_ids["keep-2"]["filled"] == 0.01
+        assert (await exchange.fetch_balance())["info"]["balances"] == balance_before
+        trades = await exchange.fetch_my_trades("BTC/USDT")
+        assert [Decimal(t["info"]["qty"]) for t in trades] == [Decimal("0.01")]
+        gone = await exchange.fetch_order(canceled["id"], "ETH/USDT")
+        assert gone["status"] == "canceled"
+        audit_after = await sim.get_audit_log()
+        assert [(e.kind, e.client_order_id, e.quantity) for e in audit_after] == [
+            (e.kind, e.client_order_id, e.quantity) for e in audit_before
+        ]
+        # the venue trades on where it stopped: new ids continue, fills go on
+        more = await exchange.create_order(
+            "BTC/USDT", "limit", "buy", 0.01, 40500, {"newClientOrderId": "keep-4"}
+        )
+        assert int(more["id"]) > int(resting["id"])
+        await sim.close()
+    finally:
+        await exchange.close()
+        venue.stop()
+
+
+def test_bad_flags_and_files_exit_2(tmp_path: Path) -> None:
+    keys = tmp_path / "keys.yaml"
+    keys.write_text("k: s\n")
+    bad_yaml = tmp_path / "bad.yaml"
+    bad_yaml.write_text("- just\n- a list\n")
+    cases: list[tuple[list[str], str]] = [
+        (["--keys", str(tmp_path / "missing.yaml")], "--keys"),
+        (["--keys", str(bad_yaml)], "--keys"),
+        (["--keys", str(keys), "--port", "99999"], "--port"),
+        (["--keys", str(keys), "--grpc-port", "x"], "--grpc-port"),
+        (["--keys", str(keys), "--weight-limit", "0"], "--weight-limit"),
+        (["--keys", str(keys), "--sim-config", str(bad_yaml)], "--sim-config"),
+        (["--keys", str(keys), "--state", str(bad_yaml)], "--state"),
+    ]
+    for args, flag in cases:
+        done = subprocess.run(
+            [sys.executable, "-m", "gridops", "venue", "--host", "127.0.0.1", "--port", "0",
+             "--grpc-port", "0", *args],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert done.returncode == 2, (args, done.stderr)
+        assert flag in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
