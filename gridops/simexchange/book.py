@@ -68,6 +68,10 @@ class OrderBook:
         """Call once `order` left the open states."""
         self._open.pop(order.order_id, None)
 
+    def closed_orders(self) -> list[OrderState]:
+        """The closed orders still in memory."""
+        return [o for o in self._orders.values() if not o.is_open]
+
     def forget(self, order_ids: list[str]) -> None:
         """Drop these orders from memory if they are closed (the archive holds them)."""
         for order_id in order_ids:

@@ -2,7 +2,7 @@
 
 PURE (no I/O): a market with an `Archive` attached (SimMarket.attach) notes every order,
 fill, symbol, balance and counter it touches in a `Changes`; its store takes them as a
-`Delta` of plain JSON-able data (`SimMarket.take_delta`), writes that, and once it is
+`Delta` of private copies (`SimMarket.take_delta`), writes that, and once it is
 durable hands it back (`SimMarket.release`) so the market can drop the closed orders and
 the fills from memory: the archive answers for them from then on.
 """
@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from gridops.models import Fill
 
+from .ledger import Ledger
 from .orders import OrderState
+from .positions import PositionState
 
 
 class Archive(Protocol):
@@ -98,23 +101,37 @@ class NoChanges(Changes):
 
 
 @dataclass(frozen=True, slots=True)
-class Delta:
-    """One take of a market's changes as plain data, ready to write (see store.py)."""
+class SymbolState:
+    """A symbol's price and position as they were when a delta was taken."""
 
-    #: every touched order's `OrderState.to_dict()`, as it was when taken
-    orders: list[dict[str, Any]] = field(default_factory=list)
+    symbol: str
+    price: Decimal
+    price_time: datetime
+    position: PositionState
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """One take of a market's changes: private copies, safe to serialize on any thread.
+
+    Taking it costs a few copies; turning it into rows (strings, JSON) is the store's
+    work, on its writer thread, and only for what the next delta does not supersede.
+    """
+
+    #: copies of the touched orders, as they were when taken
+    orders: list[OrderState] = field(default_factory=list)
     #: ids of the touched orders that were closed when taken (release drops them)
     closed: list[str] = field(default_factory=list)
-    #: new fills, oldest first (frozen, so they are safe to serialize on any thread)
+    #: new fills, oldest first
     fills: list[Fill] = field(default_factory=list)
-    #: {"symbol", "price", "price_time", "position"} per symbol that moved
-    symbols: list[dict[str, Any]] = field(default_factory=list)
-    #: the whole ledger (`Ledger.to_dict()`) when any balance changed
-    ledger: dict[str, Any] | None = None
+    #: each symbol whose price or position moved
+    symbols: list[SymbolState] = field(default_factory=list)
+    #: a copy of the whole ledger, when any balance changed
+    ledger: Ledger | None = None
     #: counters plus the next order and trade numbers, when any of them changed
     counters: dict[str, int] | None = None
-    #: the random generator's state, when it was drawn from
-    rng: list[Any] | None = None
+    #: the random generator's state (`Random.getstate()`), when it was drawn from
+    rng: tuple[Any, ...] | None = None
 
     def __bool__(self) -> bool:
         return bool(

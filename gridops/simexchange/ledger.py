@@ -107,6 +107,12 @@ class Ledger:
             raise ValueError(f"cannot take {amount} {asset} from locked {locked}")
         self._locked[asset] = locked - amount
 
+    def copy(self) -> Ledger:
+        ledger = Ledger()
+        ledger._free = dict(self._free)
+        ledger._locked = dict(self._locked)
+        return ledger
+
     def to_dict(self) -> dict[str, Any]:
         return {
             a: {"free": str(self.free(a)), "locked": str(self.locked(a))} for a in self.assets()

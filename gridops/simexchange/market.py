@@ -44,7 +44,7 @@ from gridops.models import (
 )
 
 from .book import OrderBook, crosses
-from .changes import Archive, Changes, Delta, NoChanges
+from .changes import Archive, Changes, Delta, NoChanges, SymbolState
 from .fills import FillLog, fill_number
 from .ledger import Ledger
 from .orders import OrderState
@@ -295,33 +295,32 @@ class SimMarket:
             "book": self._book.to_dict(),
             "fills": self._fills.to_dict(),
             "counters": self._counter_state(counters_only=True),
-            "rng": self._rng_state(),
+            "rng": rng_to_json(self._rng.getstate()),
         }
 
     def attach(self, archive: Archive) -> None:
-        """Hand history over to `archive` from now on; note changes for `take_delta`.
-
-        The store calls this once it holds everything the market holds now.
-        """
+        """Hand history over to `archive`, which holds everything the market holds now:
+        closed orders and fills leave memory, and changes are noted for `take_delta`."""
         self._book.archive = archive
         self._fills.archive = archive
+        self._book.forget([o.order_id for o in self._book.closed_orders()])
+        self._fills.forget_through(self._fills.next_number - 1)
         self._changes = Changes()
 
     def take_delta(self) -> Delta:
-        """What changed since the last take (or `attach`), as plain data; resets the notes."""
+        """What changed since the last take (or `attach`), as copies; resets the notes."""
         changes, self._changes = self._changes, Changes()
-        orders = list(changes.orders.values())
-        counters = None
-        if changes.counters:
-            counters = self._counter_state()
         return Delta(
-            orders=[o.to_dict() for o in orders],
-            closed=[o.order_id for o in orders if not o.is_open],
+            orders=[o.copy() for o in changes.orders.values()],
+            closed=[o.order_id for o in changes.orders.values() if not o.is_open],
             fills=changes.fills,
-            symbols=[self._symbol_state(s) for s in sorted(changes.symbols)],
-            ledger=self._ledger.to_dict() if changes.ledger else None,
-            counters=counters,
-            rng=self._rng_state() if changes.rng else None,
+            symbols=[
+                SymbolState(s, self._prices[s], self._price_times[s], self._positions[s].copy())
+                for s in changes.symbols
+            ],
+            ledger=self._ledger.copy() if changes.ledger else None,
+            counters=self._counter_state() if changes.counters else None,
+            rng=self._rng.getstate() if changes.rng else None,
         )
 
     def release(self, delta: Delta) -> None:
@@ -489,18 +488,6 @@ class SimMarket:
             state |= {"next_order": self._book.next_number, "next_trade": self._fills.next_number}
         return state
 
-    def _rng_state(self) -> list[Any]:
-        version, internal, gauss_next = self._rng.getstate()
-        return [version, list(internal), gauss_next]
-
-    def _symbol_state(self, symbol: str) -> dict[str, Any]:
-        return {
-            "symbol": symbol,
-            "price": str(self._prices[symbol]),
-            "price_time": self._price_times[symbol].isoformat(),
-            "position": self._positions[symbol].to_dict(),
-        }
-
     def _position(self, symbol: str) -> Position:
         tick = self._specs[symbol].tick_size
         return self._positions[symbol].view(symbol, self._prices[symbol], self._clock(), tick)
@@ -514,3 +501,9 @@ class SimMarket:
     def _take_events(self) -> list[ExchangeEvent]:
         events, self._events = self._events, []
         return events
+
+
+def rng_to_json(state: tuple[Any, ...]) -> list[Any]:
+    """`Random.getstate()` as JSON can hold it (`restore` turns it back)."""
+    version, internal, gauss_next = state
+    return [version, list(internal), gauss_next]

@@ -39,6 +39,25 @@ class OrderState:
     def is_open(self) -> bool:
         return self.status.is_open
 
+    def copy(self) -> OrderState:
+        """A private copy (spelled out: several times faster than copy.copy)."""
+        return OrderState(
+            self.order_id,
+            self.client_order_id,
+            self.symbol,
+            self.side,
+            self.type,
+            self.price,
+            self.quantity,
+            self.created_at,
+            self.updated_at,
+            self.seq,
+            self.locked,
+            self.filled_quantity,
+            self.filled_value,
+            self.status,
+        )
+
     def view(self) -> Order:
         average = self.filled_value / self.filled_quantity if self.filled_quantity else ZERO
         return Order(

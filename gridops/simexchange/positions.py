@@ -46,6 +46,9 @@ class PositionState:
             # Flipped through zero: what is left was opened at this fill's price.
             self.entry_price = price
 
+    def copy(self) -> PositionState:
+        return PositionState(self.quantity, self.entry_price, self.realized_pnl)
+
     def view(self, symbol: str, mark: Decimal, at: datetime, tick: Decimal) -> Position:
         """The position as the exchange reports it: prices and PnL rounded to `tick`.
 

@@ -69,9 +69,10 @@ from gridops import order_ids
 from gridops.errors import Unavailable
 from gridops.models import Fill, OrderStatus
 
-from .changes import Delta
+from .changes import Delta, SymbolState
 from .fills import fill_from_dict, fill_number, fill_to_dict
-from .market import SNAPSHOT_VERSION, Clock, SimMarket, utc_now
+from .ledger import Ledger
+from .market import SNAPSHOT_VERSION, Clock, SimMarket, rng_to_json, utc_now
 from .orders import OrderState
 from .settings import SimSettings, create_market
 
@@ -163,22 +164,51 @@ def _dumps(value: Any) -> str:
 
 @dataclass(slots=True)
 class _Job:
-    """One commit: rows to write, and who to tell (called on the writer thread)."""
+    """One commit: its delta, and how to settle it on its loop once written (or not)."""
 
     account: int
     delta: Delta
-    notify: Callable[[BaseException | None], None]
+    loop: asyncio.AbstractEventLoop
+    settle: Callable[[BaseException | None], None]
 
 
 @dataclass(slots=True)
 class _Setup:
-    """A whole market's state (a new account): written in one transaction like a commit."""
+    """A new account's whole state, written like a commit; its caller blocks on `done`."""
 
     name: str
     snapshot: dict[str, Any]
-    notify: Callable[[BaseException | None], None]
-    #: the account's row id, set by the writer
-    account: int = field(default=0)
+    done: threading.Event = field(default_factory=threading.Event)
+    #: set by the writer: the account's row id, or why it could not be written
+    account: int = 0
+    error: BaseException | None = None
+
+
+@dataclass(slots=True)
+class _Rows:
+    """One account's part of a batch, merged: a later delta's state supersedes an
+    earlier one's (orders by id, symbols by name, the ledger, counters, rng), and only
+    what is left gets serialized. Fills all go in."""
+
+    orders: dict[str, OrderState] = field(default_factory=dict)
+    fills: list[Fill] = field(default_factory=list)
+    symbols: dict[str, SymbolState] = field(default_factory=dict)
+    ledger: Ledger | None = None
+    counters: dict[str, int] | None = None
+    rng: tuple[Any, ...] | None = None
+
+    def add(self, delta: Delta) -> None:
+        for order in delta.orders:
+            self.orders[order.order_id] = order
+        self.fills += delta.fills
+        for state in delta.symbols:
+            self.symbols[state.symbol] = state
+        if delta.ledger is not None:
+            self.ledger = delta.ledger
+        if delta.counters is not None:
+            self.counters = delta.counters
+        if delta.rng is not None:
+            self.rng = delta.rng
 
 
 _STOP = object()
@@ -220,26 +250,42 @@ class _Writer:
         self._db.close()
 
     def _write(self, batch: list[_Job | _Setup]) -> None:
-        if self._failure is None and any(_has_rows(job) for job in batch):
+        setups = [job for job in batch if isinstance(job, _Setup)]
+        jobs = [job for job in batch if isinstance(job, _Job)]
+        rows: dict[int, _Rows] = {}
+        for job in jobs:
+            if job.delta:
+                rows.setdefault(job.account, _Rows()).add(job.delta)
+        if self._failure is None and (setups or rows):
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                for job in batch:
-                    if isinstance(job, _Setup):
-                        job.account = _write_setup(self._db, job)
-                    elif job.delta:
-                        _write_delta(self._db, job.account, job.delta)
+                for setup in setups:
+                    setup.account = _write_setup(self._db, setup)
+                for account, merged in rows.items():
+                    _write_rows(self._db, account, merged)
                 self._db.execute("COMMIT")
             except Exception as failure:  # every caller hears of it
                 log.exception("sim store: a write failed; nothing more is acknowledged")
                 self._failure = failure
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
-        for job in batch:
-            job.notify(self._failure)
+        for setup in setups:
+            setup.error = self._failure
+            setup.done.set()
+        # One wake-up of each loop per batch, settling its commits in order.
+        by_loop: dict[asyncio.AbstractEventLoop, list[Callable[[BaseException | None], None]]]
+        by_loop = {}
+        for job in jobs:
+            by_loop.setdefault(job.loop, []).append(job.settle)
+        for loop, settles in by_loop.items():
+            loop.call_soon_threadsafe(_settle_all, settles, self._failure)
 
 
-def _has_rows(job: _Job | _Setup) -> bool:
-    return isinstance(job, _Setup) or bool(job.delta)
+def _settle_all(
+    settles: list[Callable[[BaseException | None], None]], error: BaseException | None
+) -> None:
+    for settle in settles:
+        settle(error)
 
 
 def _write_setup(db: sqlite3.Connection, setup: _Setup) -> int:
@@ -254,72 +300,90 @@ def _write_setup(db: sqlite3.Connection, setup: _Setup) -> int:
     )
     account = cursor.lastrowid
     assert account is not None
-    for raw in snap["symbols"]:
-        spec = {k: v for k, v in raw.items() if k != "price_time"}
-        db.execute(
-            "INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?)",
+    db.executemany(
+        "INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?)",
+        [
             (
                 account,
                 raw["symbol"],
-                _dumps(spec),
+                _dumps({k: v for k, v in raw.items() if k != "price_time"}),
                 raw["price"],
                 raw["price_time"],
                 _dumps(snap["positions"][raw["symbol"]]),
-            ),
-        )
-    fills = [fill_from_dict(f) for f in snap["fills"]["fills"]]
-    _write_delta(
-        db,
-        account,
-        Delta(orders=snap["book"]["orders"], fills=fills, ledger=snap["ledger"]),
+            )
+            for raw in snap["symbols"]
+        ],
     )
+    _put_orders(db, account, snap["book"]["orders"])
+    _put_fills(db, account, [fill_from_dict(f) for f in snap["fills"]["fills"]])
+    _put_balances(db, account, snap["ledger"])
     return account
 
 
-def _write_delta(db: sqlite3.Connection, account: int, delta: Delta) -> None:
-    if delta.orders:
-        db.executemany(
-            "INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    account,
-                    o["seq"],
-                    o["order_id"],
-                    o["client_order_id"],
-                    o["status"] in _OPEN_STATUSES,
-                    _dumps(o),
-                )
-                for o in delta.orders
-            ],
-        )
-    if delta.fills:
-        db.executemany(
-            "INSERT INTO fills VALUES (?, ?, ?, ?, ?)",
-            [
-                (account, fill_number(f), f.symbol, _micros(f.time), _dumps(fill_to_dict(f)))
-                for f in delta.fills
-            ],
-        )
-    if delta.symbols:
+def _write_rows(db: sqlite3.Connection, account: int, rows: _Rows) -> None:
+    if rows.orders:
+        _put_orders(db, account, [o.to_dict() for o in rows.orders.values()])
+    if rows.fills:
+        _put_fills(db, account, rows.fills)
+    if rows.symbols:
         db.executemany(
             "UPDATE symbols SET price = ?, price_time = ?, position = ? "
             "WHERE account = ? AND symbol = ?",
             [
-                (s["price"], s["price_time"], _dumps(s["position"]), account, s["symbol"])
-                for s in delta.symbols
+                (
+                    str(s.price),
+                    s.price_time.isoformat(),
+                    _dumps(s.position.to_dict()),
+                    account,
+                    s.symbol,
+                )
+                for s in rows.symbols.values()
             ],
         )
-    if delta.ledger is not None:
-        db.executemany(
-            "INSERT OR REPLACE INTO balances VALUES (?, ?, ?, ?)",
-            [(account, a, v["free"], v["locked"]) for a, v in delta.ledger.items()],
-        )
-    if delta.counters is not None:
+    if rows.ledger is not None:
+        _put_balances(db, account, rows.ledger.to_dict())
+    if rows.counters is not None:
         db.execute(
-            "UPDATE accounts SET counters = ? WHERE id = ?", (_dumps(delta.counters), account)
+            "UPDATE accounts SET counters = ? WHERE id = ?", (_dumps(rows.counters), account)
         )
-    if delta.rng is not None:
-        db.execute("UPDATE accounts SET rng = ? WHERE id = ?", (_dumps(delta.rng), account))
+    if rows.rng is not None:
+        db.execute(
+            "UPDATE accounts SET rng = ? WHERE id = ?", (_dumps(rng_to_json(rows.rng)), account)
+        )
+
+
+def _put_orders(db: sqlite3.Connection, account: int, orders: list[dict[str, Any]]) -> None:
+    db.executemany(
+        "INSERT OR REPLACE INTO orders VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                account,
+                o["seq"],
+                o["order_id"],
+                o["client_order_id"],
+                o["status"] in _OPEN_STATUSES,
+                _dumps(o),
+            )
+            for o in orders
+        ],
+    )
+
+
+def _put_fills(db: sqlite3.Connection, account: int, fills: list[Fill]) -> None:
+    db.executemany(
+        "INSERT INTO fills VALUES (?, ?, ?, ?, ?)",
+        [
+            (account, fill_number(f), f.symbol, _micros(f.time), _dumps(fill_to_dict(f)))
+            for f in fills
+        ],
+    )
+
+
+def _put_balances(db: sqlite3.Connection, account: int, ledger: dict[str, Any]) -> None:
+    db.executemany(
+        "INSERT OR REPLACE INTO balances VALUES (?, ?, ?, ?)",
+        [(account, asset, v["free"], v["locked"]) for asset, v in ledger.items()],
+    )
 
 
 _OPEN_STATUSES = frozenset(s.value for s in OrderStatus if s.is_open)
@@ -398,7 +462,8 @@ class SimStore:
             market = initial or create_market(settings or SimSettings(), clock)
             account_id = self._setup(account, market)
             stored = StoredMarket(self, account_id, market, created=True)
-        stored.market.attach(_Archive(self._reader, stored.account_id))
+        stored.archive = _Archive(self._reader, stored.account_id)
+        stored.market.attach(stored.archive)
         self._markets[account] = stored
         return stored
 
@@ -422,19 +487,13 @@ class SimStore:
     # ---- internals -------------------------------------------------------------------
 
     def _setup(self, name: str, market: SimMarket) -> int:
-        done = threading.Event()
-        errors: list[BaseException] = []
-
-        def notify(error: BaseException | None) -> None:
-            if error is not None:
-                errors.append(error)
-            done.set()
-
-        setup = _Setup(name, market.snapshot(), notify)
+        setup = _Setup(name, market.snapshot())
         self._writer.submit(setup)
-        done.wait()
-        if errors:
-            raise StoreFailed(f"sim store {self.path}: cannot write account {name!r}: {errors[0]}")
+        setup.done.wait()
+        if setup.error is not None:
+            raise StoreFailed(
+                f"sim store {self.path}: cannot write account {name!r}: {setup.error}"
+            )
         return setup.account
 
     def _load(self, row: tuple[Any, ...], clock: Clock) -> SimMarket:
@@ -502,18 +561,15 @@ class SimStore:
                 future.set_exception(StoreFailed(f"sim store {self.path}: {error}"))
                 return
             try:
+                stored.archive.archived(delta)
                 stored.market.release(delta)
                 if on_durable is not None:
                     on_durable()
             finally:
                 future.set_result(None)
 
-        def notify(error: BaseException | None) -> None:
-            # On the writer thread.
-            loop.call_soon_threadsafe(settle, error)
-
         self._unsettled += 1
-        self._writer.submit(_Job(stored.account_id, delta, notify))
+        self._writer.submit(_Job(stored.account_id, delta, loop, settle))
         return future
 
 
@@ -526,6 +582,7 @@ class StoredMarket:
         self.market = market
         #: True when the account was new in this file (nothing was restored)
         self.created = created
+        self.archive: _Archive
 
     def commit(self, on_durable: Callable[[], None] | None = None) -> Awaitable[None]:
         """Make everything the market did so far durable (see the module docstring).
@@ -537,14 +594,56 @@ class StoredMarket:
         return asyncio.shield(self.store._commit(self, on_durable))
 
 
+class _IdFilter:
+    """A Bloom filter of client order ids: "surely not archived" without a query.
+
+    Every new order's id is looked up (a repeated PlaceOrder returns the first order),
+    and a read from the loop's thread waits for the GIL behind the writer thread: the
+    filter answers most of those at once, in fixed memory (2 MiB; at a million ids one
+    lookup in about 60 still goes to the database, which stays the truth).
+    """
+
+    BITS = 1 << 24
+    _MASK = BITS - 1
+
+    def __init__(self) -> None:
+        self._bits = bytearray(self.BITS // 8)
+
+    def add(self, key: str) -> None:
+        for bit in self._bits_of(key):
+            self._bits[bit >> 3] |= 1 << (bit & 7)
+
+    def __contains__(self, key: str) -> bool:
+        return all(self._bits[bit >> 3] & (1 << (bit & 7)) for bit in self._bits_of(key))
+
+    def _bits_of(self, key: str) -> tuple[int, int, int]:
+        # Three 24-bit slices of one 64-bit hash (str hashes are salted per process, and
+        # the filter is rebuilt at every start, so that is fine).
+        h = hash(key) & 0xFFFF_FFFF_FFFF_FFFF
+        return h & self._MASK, (h >> 20) & self._MASK, (h >> 40) & self._MASK
+
+
 class _Archive:
     """The database as the market's archive of closed orders and old fills."""
 
     def __init__(self, db: sqlite3.Connection, account: int) -> None:
         self._db = db
         self._account = account
+        self._ids = _IdFilter()
+        for (client_order_id,) in db.execute(
+            "SELECT client_order_id FROM orders WHERE account = ? AND NOT is_open", (account,)
+        ).fetchall():
+            self._ids.add(client_order_id)
+
+    def archived(self, delta: Delta) -> None:
+        """The closed orders of `delta` are durable: they may be looked up here now."""
+        for order in delta.orders:
+            if not order.is_open:
+                self._ids.add(order.client_order_id)
 
     def order(self, client_order_id: str | None, order_id: str | None) -> OrderState | None:
+        if client_order_id and client_order_id not in self._ids:
+            return None
         if client_order_id:
             query = "SELECT data FROM orders WHERE account = ? AND client_order_id = ?"
             key = client_order_id
