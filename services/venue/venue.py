@@ -148,10 +148,12 @@ class Venue:
 
     def place(self, key: str, params: Mapping[str, str]) -> dict[str, Any]:
         account = self.account(key)
+        rejected = account.market.counters().orders_rejected
         try:
             return self._place(account, params)
         except errors.BinanceError:
-            self.refused[key] = self.refused.get(key, 0) + 1
+            if account.market.counters().orders_rejected == rejected:  # not the market's
+                self.refused[key] = self.refused.get(key, 0) + 1
             raise
 
     def _place(self, account: VenueAccount, params: Mapping[str, str]) -> dict[str, Any]:
