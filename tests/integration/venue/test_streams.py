@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import ccxt.pro
+import pytest
+
 from gridops.client import SimulatorClient
 from tests.support.venue import VenueProcess, binance_for
 
@@ -23,9 +26,7 @@ async def _until(watch: Any, done: Any) -> Any:
     return await asyncio.wait_for(loop(), TIMEOUT)
 
 
-async def test_ticker_and_book_ticker_follow_set_price(
-    exchange: Any, sim: SimulatorClient
-) -> None:
+async def test_ticker_and_book_ticker_follow_set_price(exchange: Any, sim: SimulatorClient) -> None:
     await exchange.watch_ticker("ETH/USDT")  # subscribed once the first update is in
     watching = asyncio.ensure_future(
         _until(lambda: exchange.watch_ticker("ETH/USDT"), lambda t: t["last"] == 3111.11)
@@ -47,7 +48,9 @@ async def test_user_data_stream_sees_orders_fills_and_balances(
         orders = asyncio.ensure_future(
             _until(
                 lambda: exchange.watch_orders("BTC/USDT"),
-                lambda os: any(o["clientOrderId"] == "ws-1" and o["status"] == "closed" for o in os),
+                lambda os: any(
+                    o["clientOrderId"] == "ws-1" and o["status"] == "closed" for o in os
+                ),
             )
         )
         trades = asyncio.ensure_future(
@@ -79,8 +82,24 @@ async def _subscribed(exchange: Any) -> None:
     url = exchange.urls["api"]["ws"]["ws-api"]["spot"]
     while True:
         client = exchange.clients.get(url)
-        if client is not None and client.subscriptions.get("spot") and not client.futures.get(
-            "authenticate:signature:spot"
+        if (
+            client is not None
+            and client.subscriptions.get("spot")
+            and not client.futures.get("authenticate:signature:spot")
         ):
             return
         await asyncio.sleep(0.02)
+
+
+async def test_trading_over_the_websocket_api(exchange: Any) -> None:
+    placed = await exchange.create_order_ws(
+        "BTC/USDT", "limit", "buy", 0.01, 43000, {"newClientOrderId": "wsapi-1"}
+    )
+    assert placed["clientOrderId"] == "wsapi-1"
+    fetched = await exchange.fetch_order_ws(placed["id"], "BTC/USDT")
+    assert fetched["status"] == "open"
+    assert placed["id"] in [o["id"] for o in await exchange.fetch_open_orders_ws("BTC/USDT")]
+    canceled = await exchange.cancel_order_ws(placed["id"], "BTC/USDT")
+    assert canceled["status"] == "canceled"
+    with pytest.raises(ccxt.OrderNotFound):
+        await exchange.cancel_order_ws(placed["id"], "BTC/USDT")
