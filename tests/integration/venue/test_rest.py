@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import ccxt.pro
+import grpc
 import pytest
 
 from gridops.client import SimulatorClient
@@ -222,3 +224,25 @@ def _raw(symbol: str, price: str, quantity: str) -> dict[str, str]:
         "price": price,
         "quantity": quantity,
     }
+
+
+async def test_grpc_health_and_reflection(venue: VenueProcess) -> None:
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    async with grpc.aio.insecure_channel(venue.grpc_address) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        answer = await health.Check(health_pb2.HealthCheckRequest(service=""))
+        assert answer.status == health_pb2.HealthCheckResponse.SERVING
+        reflection = reflection_pb2_grpc.ServerReflectionStub(channel)
+        request = reflection_pb2.ServerReflectionRequest(list_services="")
+        async for reply in reflection.ServerReflectionInfo(iter([request])):
+            names = {s.name for s in reply.list_services_response.service}
+            assert "gridops.v1.Simulator" in names
+            break
+
+
+def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
+    venue = VenueProcess(tmp_path).start()
+    assert venue.terminate() == 0
+    assert "Traceback" not in venue.output
