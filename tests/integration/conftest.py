@@ -69,7 +69,7 @@ async def sim(
 
 
 @pytest.fixture
-def connector_process() -> Iterator[ConnectorProcess]:
-    process = ConnectorProcess()
+def connector_process(venue: VenueProcess | None) -> Iterator[ConnectorProcess]:
+    process = ConnectorProcess(venue=venue)
     yield process
     process.stop()

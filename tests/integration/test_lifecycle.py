@@ -77,7 +77,7 @@ async def test_reconnects_after_the_connector_is_killed_and_restarted(
         first_session,
         connector_process.session_id,
     )
-    async with SimulatorClient(connector_process.address) as sim:
+    async with SimulatorClient(connector_process.simulator_address) as sim:
         await sim.set_price("BTC/USDT", "45678")
     await rec.wait_updates(3)  # the snapshot of the new session, then the move
 

@@ -77,22 +77,45 @@ async def running_ccxt_connector(
 
 
 class ConnectorProcess(ChildProcess):
-    """`gridops connector --exchange sim`; `start()` again reuses the same port."""
+    """`gridops connector --exchange sim`, or with `venue` the ccxt back end trading it
+    (`--exchange binance --api-url ... --ws-url ...`); `start()` again reuses the port."""
 
-    def __init__(self, port: int = 0, extra: Sequence[str] = ()) -> None:
+    def __init__(
+        self, port: int = 0, extra: Sequence[str] = (), venue: VenueProcess | None = None
+    ) -> None:
         super().__init__()
         self.port = port
         self.extra = list(extra)
+        self.venue = venue
         self.session_id = ""
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def exchange(self) -> str:
+        return "sim" if self.venue is None else "binance"
+
+    @property
+    def simulator_address(self) -> str:
+        """Where the Simulator is: the connector itself, or the venue it trades."""
+        return self.address if self.venue is None else self.venue.grpc_address
+
+    def _exchange_args(self) -> list[str]:
+        if self.venue is None:
+            return ["--exchange", "sim", "--sim-tick-seconds", "0"]
+        settings = ccxt_settings(self.venue)
+        return [
+            "--exchange", settings["exchange"], "--api-url", settings["api_url"],
+            "--ws-url", settings["ws_url"], "--credentials-file",
+            str(settings["credentials_file"]),
+        ]  # fmt: skip
+
     def start(self, timeout: float = 20.0) -> ConnectorProcess:
         args = [
-            "connector", "--exchange", "sim", "--host", "127.0.0.1", "--port", str(self.port),
-            "--no-metrics", "--sim-tick-seconds", "0", "--grace-seconds", "2", *self.extra,
+            "connector", *self._exchange_args(), "--host", "127.0.0.1", "--port", str(self.port),
+            "--no-metrics", "--grace-seconds", "2", *self.extra,
         ]  # fmt: skip
 
         def serving() -> re.Match[str] | None:

@@ -53,7 +53,7 @@ async def test_each_filter_touches_and_shows_only_its_strategy(
 ) -> None:
     address = connector_process.start().address
     client = await ConnectorClient.connect(address)
-    sim = SimulatorClient(address)
+    sim = SimulatorClient(connector_process.simulator_address)
     channel = grpc.aio.insecure_channel(address)
     stub = connector_pb2_grpc.ExchangeConnectorStub(channel)
     recorders: dict[str, Recorder[OrderChange]] = {}
@@ -138,7 +138,7 @@ async def test_a_stopped_strategy_cancelled_by_name_leaves_the_other_trading(
     """What deleting strategy btc-grid does (stop it, cancel its orders by prefix)."""
     address = connector_process.start().address
     client = await ConnectorClient.connect(address)
-    sim = SimulatorClient(address)
+    sim = SimulatorClient(connector_process.simulator_address)
     engines: list[MarketMakerProcess] = []
     try:
         await sim.set_price(SYMBOL, "50010")
