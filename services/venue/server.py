@@ -25,6 +25,7 @@ from gridops.simexchange.settings import (
 from gridops.startup import StartupError, bind_failed, bind_problem, port_error
 from gridops.v1 import simulator_pb2, simulator_pb2_grpc
 
+from .errors import BinanceError
 from .keys import load_keys
 from .persist import Persister, StorePersister
 from .rest import RestApi
@@ -73,6 +74,7 @@ class VenueServer:
         self._runner: web.AppRunner | None = None
         self._grpc: grpc.aio.Server | None = None
         self.persister = Persister()
+        self._walk: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         options = self.options
@@ -135,13 +137,17 @@ class VenueServer:
             )
         self._grpc = grpc_server
         await grpc_server.start()
+        if settings.tick_interval > 0:
+            self._walk = asyncio.create_task(self._walk_prices(settings.tick_interval))
         await self.health.set("", health_pb2.HealthCheckResponse.SERVING)
         log.info(
             "venue serving REST and WebSockets on http://%s:%d, Simulator gRPC on %s:%d; "
-            "%d account(s), symbols %s; state %s; weight limit %d/min",
+            "%d account(s), symbols %s; state %s; weight limit %d/min; %s",
             options.host, self.port, options.host, self.grpc_port, len(keys),
             ", ".join(self.venue.symbols.values()),
             options.state or "in memory only (no --state)", options.weight_limit,
+            f"price walk every {settings.tick_interval:g} s" if settings.tick_interval > 0
+            else "prices move by SetPrice only",
         )  # fmt: skip
 
     def _check_ports(self) -> None:
@@ -157,7 +163,21 @@ class VenueServer:
         if o.port and o.port == o.grpc_port:
             raise StartupError(f"--port and --grpc-port are both {o.port}; choose two ports")
 
+    async def _walk_prices(self, interval: float) -> None:
+        """The sim config's random walk (tickInterval > 0); SetPrice moves prices too."""
+        while True:
+            await asyncio.sleep(interval)
+            self.venue.step(interval)
+            try:
+                await self.persister.flush()
+            except BinanceError:  # the store failed (logged): a restart is needed
+                return
+
     async def stop(self) -> None:
+        if self._walk is not None:
+            self._walk.cancel()
+            await asyncio.wait([self._walk])
+            self._walk = None
         if self._grpc is not None:
             await self.health.enter_graceful_shutdown()
             await self._grpc.stop(self.options.grace_seconds)

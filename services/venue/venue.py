@@ -328,6 +328,19 @@ class Venue:
         assert ticker is not None
         return ticker, filled
 
+    def step(self, dt_seconds: float) -> None:
+        """One step of the seeded price walk (the first account's generator), every
+        account's market moved to the same prices."""
+        first = self.accounts[self.default_key]
+        for symbol in self.symbols.values():
+            outcome = first.market.step(symbol, dt_seconds)
+            self._after(first, outcome.events)
+            price = outcome.value.ticker.price
+            for other in self.accounts.values():
+                if other is not first:
+                    moved = other.market.set_price(symbol, price)
+                    self._after(other, moved.events, prices=False)
+
     def fill_order(
         self, account: str, client_order_id: str, quantity: Decimal | None
     ) -> tuple[Order, Fill]:

@@ -127,3 +127,16 @@ def test_numbers_look_like_binances() -> None:
     assert bj.num(Decimal("50000")) == "50000.00000000"
     assert bj.num(Decimal("0.000000001")) == "0.000000001"
     assert bj.public_client_id("abc#2") == "abc"
+
+
+def test_the_price_walk_moves_every_account_alike() -> None:
+    venue = _venue()
+    venue.place("b", _order(price="99.5", quantity="0.1", newClientOrderId="b-1"))
+    seen: list[str] = []
+    venue.market_sinks.append(lambda stream, event: seen.append(stream))
+    for _ in range(50):
+        venue.step(3600.0)
+    prices = {key: a.market.last_price("BTC/USDT") for key, a in venue.accounts.items()}
+    assert len(set(prices.values())) == 1
+    assert prices["a"] != Decimal("100")
+    assert seen.count("btcusdt@ticker") == 50  # once per step, not once per account
