@@ -12,15 +12,13 @@ id is stored as 'id#n' ('#' is not allowed in Binance ids) and shown as 'id'.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from gridops.decimals import is_multiple
 from gridops.errors import FailedPrecondition, GridopsError, InvalidArgument, NotFound
 from gridops.models import (
     AccountEvent,
@@ -40,11 +38,8 @@ from gridops.simexchange.book import crosses
 from gridops.simexchange.market import SimMarket
 
 from . import binance_json as bj
-from . import errors
+from . import errors, rules
 from .audit import AuditEntry, entries_for
-
-CLIENT_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
-CLIENT_ID_RULE = r"'^[\.A-Z\:/a-z0-9_-]{1,36}$'"
 
 Clock = Callable[[], datetime]
 UserSink = Callable[[dict[str, Any]], None]
@@ -159,25 +154,18 @@ class Venue:
     def _place(self, account: VenueAccount, params: Mapping[str, str]) -> dict[str, Any]:
         market = account.market
         symbol = self.symbol(params.get("symbol"))
-        side = _side(params.get("side"))
-        order_type = _order_type(params.get("type"))
+        side = rules.side(params.get("side"))
+        order_type = rules.order_type(params.get("type"))
         if order_type is OrderType.LIMIT:
             tif = params.get("timeInForce")
             if not tif:
                 raise errors.missing("timeInForce")
             if tif != "GTC":
                 raise errors.bad_time_in_force()
-        price = _decimal(params, "price")
-        quantity = _decimal(params, "quantity")
-        client_id = params.get("newClientOrderId") or f"venue-{secrets.token_hex(8)}"
-        if not CLIENT_ID.match(client_id):
-            raise errors.BinanceError(
-                400,
-                -1100,
-                "Illegal characters found in parameter 'newClientOrderId'; legal range is "
-                f"{CLIENT_ID_RULE}.",
-            )
-        _check_filters(market, symbol, price, quantity)
+        price = rules.decimal(params, "price")
+        quantity = rules.decimal(params, "quantity")
+        client_id = rules.new_client_id(params.get("newClientOrderId"))
+        rules.check_filters(market.symbol_info(symbol), price, quantity)
         if order_type is OrderType.LIMIT_MAKER and crosses(side, price, market.last_price(symbol)):
             raise errors.would_take()
         latest, uses = _versions(market, client_id)
@@ -231,7 +219,9 @@ class Venue:
             if client_id and bj.public_client_id(found.client_order_id) != client_id:
                 raise not_found()
         else:
-            found, _ = _versions(account.market, client_id or "")
+            found = None
+            if rules.CLIENT_ID.match(client_id or ""):  # 'id#n' is the venue's, not a client's
+                found, _ = _versions(account.market, client_id or "")
         if found is None or found.symbol != symbol:
             raise not_found()
         return found
@@ -276,8 +266,8 @@ class Venue:
             if e.kind == "order" and e.account == key and e.symbol == symbol
         ]
         orders = [account.market.get_order(order_id=i) for i in ids]
-        start, end = _int_param(params, "startTime"), _int_param(params, "endTime")
-        from_id = _int_param(params, "orderId")
+        start, end = rules.int_param(params, "startTime"), rules.int_param(params, "endTime")
+        from_id = rules.int_param(params, "orderId")
         chosen = [
             o
             for o in orders
@@ -285,13 +275,13 @@ class Venue:
             and (end is None or bj.ms(o.created_at) <= end)
             and (from_id is None or bj.order_number(o.order_id) >= from_id)
         ]
-        return [bj.order(o) for o in chosen[: _limit(params, 500, 1000)]]
+        return [bj.order(o) for o in chosen[: rules.limit(params, 500, 1000)]]
 
     def my_trades(self, key: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
         account = self.account(key)
         symbol = self.symbol(params.get("symbol"))
-        start, end = _int_param(params, "startTime"), _int_param(params, "endTime")
-        from_id, order_id = _int_param(params, "fromId"), _int_param(params, "orderId")
+        start, end = rules.int_param(params, "startTime"), rules.int_param(params, "endTime")
+        from_id, order_id = rules.int_param(params, "fromId"), rules.int_param(params, "orderId")
         fills = [
             f
             for f in account.market.get_fills(symbol)
@@ -300,7 +290,7 @@ class Venue:
             and (from_id is None or bj.trade_number(f.trade_id) >= from_id)
             and (order_id is None or bj.order_number(f.order_id) == order_id)
         ]
-        return [bj.my_trade(f) for f in fills[: _limit(params, 500, 1000)]]
+        return [bj.my_trade(f) for f in fills[: rules.limit(params, 500, 1000)]]
 
     def account_json(self, key: str) -> dict[str, Any]:
         account = self.account(key)
@@ -450,61 +440,3 @@ def _versions(market: SimMarket, client_id: str) -> tuple[Order | None, int]:
         except (NotFound, InvalidArgument):
             return latest, uses
         uses += 1
-
-
-def _check_filters(market: SimMarket, symbol: str, price: Decimal, quantity: Decimal) -> None:
-    info = market.symbol_info(symbol)
-    if price <= 0 or not is_multiple(price, info.tick_size):
-        raise errors.filter_failure("PRICE_FILTER")
-    if quantity < max(info.min_quantity, info.step_size) or not is_multiple(
-        quantity, info.step_size
-    ):
-        raise errors.filter_failure("LOT_SIZE")
-    if price * quantity < info.min_notional:
-        raise errors.filter_failure("NOTIONAL")
-
-
-def _side(raw: str | None) -> Side:
-    if not raw:
-        raise errors.missing("side")
-    try:
-        return Side(raw.upper())
-    except ValueError:
-        raise errors.bad_side() from None
-
-
-def _order_type(raw: str | None) -> OrderType:
-    if not raw:
-        raise errors.missing("type")
-    try:
-        return OrderType(raw.upper())
-    except ValueError:
-        raise errors.bad_order_type() from None
-
-
-def _decimal(params: Mapping[str, str], name: str) -> Decimal:
-    raw = params.get(name)
-    if not raw:
-        raise errors.missing(name)
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise errors.bad_value(name) from None
-    if not value.is_finite():
-        raise errors.bad_value(name)
-    return value
-
-
-def _int_param(params: Mapping[str, str], name: str) -> int | None:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise errors.bad_value(name) from None
-
-
-def _limit(params: Mapping[str, str], default: int, most: int) -> int:
-    limit = _int_param(params, "limit")
-    return default if limit is None else max(1, min(limit, most))
