@@ -146,6 +146,14 @@ def prepare_strategy(config: Path | None, connector: str, data_dir: Path) -> Str
     )  # fmt: skip
 
 
+def exchange_path(data_dir: Path) -> Path:
+    """The demo's simulated exchange: the connector's --sim-state (SQLite).
+
+    An `exchange.json` beside it (what an older gridops kept) is imported once.
+    """
+    return data_dir / "exchange.db"
+
+
 def live_state_dir(data_dir: Path) -> Path:
     """Where the demo's live server keeps its price history (the chart survives restarts)."""
     return data_dir / "live"
@@ -158,7 +166,10 @@ def reset(data_dir: Path, strategy: Strategy) -> list[str]:
     reconcile them away, and a chart of the old run's prices would draw a cliff where the
     fresh exchange starts. Logs are kept (they are history, not state). Returns what went.
     """
-    doomed = [data_dir / "exchange.json", data_dir / "exchange.json.tmp",
+    exchange = exchange_path(data_dir)
+    doomed = [exchange, Path(f"{exchange}-wal"), Path(f"{exchange}-shm"),
+              # what an older gridops kept it in (imported into exchange.db once)
+              data_dir / "exchange.json", data_dir / "exchange.json.tmp",
               strategy.data_dir / f"{strategy.name}.risk.json"]  # fmt: skip
     live = live_state_dir(data_dir)
     if live.is_dir():
@@ -377,7 +388,7 @@ def run_demo(
         print(f"gridops demo: strategy {strategy.path} ({strategy.name} on {strategy.symbol})",
               flush=True)  # fmt: skip
     print(
-        f"gridops demo: state in {data_dir} (exchange.json: the simulated exchange; "
+        f"gridops demo: state in {data_dir} (exchange.db: the simulated exchange; "
         f"{strategy.name}'s engine: {strategy.database_url}; live/: the chart's prices), "
         f"logs in {logs}; "
         "--reset starts afresh",
@@ -388,7 +399,7 @@ def run_demo(
         Child("connector", [*python, "connector", "--exchange", "sim", "--host", "127.0.0.1",
                             "--port", str(connector_port), "--metrics-host", "127.0.0.1",
                             "--metrics-port", str(metrics_port), "--sim-config", str(sim_config),
-                            "--sim-state", str(data_dir / "exchange.json")],
+                            "--sim-state", str(exchange_path(data_dir))],
               logs / "connector.log", lambda: _grpc_serving(connector)),
         Child("market-maker", [*python, "market-maker", "--config", str(strategy.path),
                                "--connector", connector, "--http-host", "127.0.0.1",

@@ -44,7 +44,7 @@ async def running_stack(
     tmp_path: Path, mm_extra: Sequence[str] = (), live_extra: Sequence[str] = ()
 ) -> AsyncIterator[Stack]:
     """Sim connector + a long grid market maker (five buys below 50010) + the live server."""
-    connector = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.json")])
+    connector = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.db")])
     mm: MarketMakerProcess | None = None
     sim: SimulatorClient | None = None
     built: Stack | None = None

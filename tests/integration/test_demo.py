@@ -43,7 +43,7 @@ def test_demo_starts_everything_and_ctrl_c_stops_everything(
     output = demo.output
     assert f"dashboard {demo.live}/" in output
     # where the state and the logs live, and that the default strategy was written
-    assert f"state in {tmp_path} (exchange.json: the simulated exchange; " in output
+    assert f"state in {tmp_path} (exchange.db: the simulated exchange; " in output
     assert f"logs in {tmp_path / 'logs'}" in output
     assert f"strategy {tmp_path / 'btc-demo.yaml'} (the default" in output
     pids = [int(p) for p in re.findall(r"pid (\d+)", output)]
@@ -188,7 +188,7 @@ async def test_own_strategy_and_reset(tmp_path: Path, demos: list[DemoProcess]) 
     again.start()
     await asyncio.to_thread(again.wait_up)
     removed = again.wait_line(r"--reset removed (.*); logs kept").group(1)
-    assert str(data / "exchange.json") in removed
+    assert str(data / "exchange.db") in removed
     assert str(tmp_path / "eth-state" / "eth-demo.db") in removed
     # Both started afresh: the exchange from its settings, the engine from an empty
     # database (the log, kept, tells of two new schemas).

@@ -92,7 +92,8 @@ def test_reset_removes_exchange_strategy_state_and_prices_and_says_what(
     assert strategy.written
     assert strategy.path == tmp_path / "btc-demo.yaml"
     assert reset(tmp_path, strategy) == []
-    for name in ("exchange.json", "btc-demo.db", "btc-demo.db-wal", "notes.txt"):
+    for name in ("exchange.db", "exchange.db-wal", "exchange.json", "btc-demo.db",
+                 "btc-demo.db-wal", "notes.txt"):  # fmt: skip
         (tmp_path / name).write_text("x")
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / "connector.log").write_text("kept")
@@ -102,7 +103,14 @@ def test_reset_removes_exchange_strategy_state_and_prices_and_says_what(
     removed = reset(tmp_path, strategy)
     assert removed == [
         str(tmp_path / n)
-        for n in ("exchange.json", "live/BTC%2FUSDT.prices.jsonl", "btc-demo.db", "btc-demo.db-wal")
+        for n in (
+            "exchange.db",
+            "exchange.db-wal",
+            "exchange.json",
+            "live/BTC%2FUSDT.prices.jsonl",
+            "btc-demo.db",
+            "btc-demo.db-wal",
+        )
     ]
     assert (tmp_path / "notes.txt").exists()
     assert (tmp_path / "logs" / "connector.log").exists()

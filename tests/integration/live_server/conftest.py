@@ -25,7 +25,7 @@ class Stack:
 @pytest.fixture
 async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     """Connector (sim) + a durable market maker + the live server: real processes."""
-    connector = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.json")])
+    connector = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.db")])
     mm: MarketMakerProcess | None = None
     live: LiveServerProcess | None = None
     try:

@@ -45,7 +45,7 @@ def _grid_up(status: dict[str, Any]) -> bool:
 @pytest.fixture
 async def guarded(tmp_path: Path) -> AsyncIterator[Guarded]:
     """A sim connector, a market maker that wants TOKEN, and a live-server factory."""
-    connector = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.json")])
+    connector = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.db")])
     started: list[Any] = []
     token_file = tmp_path / "control-token"
     token_file.write_text(TOKEN + "\n")

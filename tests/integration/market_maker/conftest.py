@@ -13,7 +13,7 @@ from tests.support.market_maker import MarketMakerProcess
 @pytest.fixture
 def exchange(tmp_path: Path) -> Iterator[ConnectorProcess]:
     """A connector process whose sim exchange outlives it (a state file)."""
-    process = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.json")])
+    process = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.db")])
     process.start()
     yield process
     process.stop()

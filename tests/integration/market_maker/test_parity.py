@@ -25,7 +25,7 @@ async def test_simple_and_durable_engines_agree(
     tmp_path: Path, processes: list[MarketMakerProcess]
 ) -> None:
     exchanges = [
-        ConnectorProcess(extra=["--sim-state", str(tmp_path / f"x{i}.json")]) for i in (1, 2)
+        ConnectorProcess(extra=["--sim-state", str(tmp_path / f"x{i}.db")]) for i in (1, 2)
     ]
     try:
         engines: list[MarketMakerProcess] = []
