@@ -11,12 +11,12 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from . import fanout, load, memory, reconcile, soak, ticks, unary
+from . import fanout, load, memory, reconcile, soak, ticks, unary, venue
 from .machine import load_average, machine_info
 from .plots import all_plots
 from .report import RESULTS, Result, table, write
 
-ORDER = ("unary", "fanout", "load", "memory", "engine", "reconcile")
+ORDER = ("unary", "fanout", "load", "memory", "engine", "reconcile", "venue")
 SOAK_DEFAULT = 300.0
 DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 
@@ -37,6 +37,7 @@ def _plan(args: argparse.Namespace) -> dict[str, Callable[[], Awaitable[Result]]
         ),
         "engine": lambda: ticks.run(2_000 if q else args.ticks),
         "reconcile": lambda: reconcile.run((10, 50), repeats=1) if q else reconcile.run(),
+        "venue": lambda: venue.run(samples=20, burst=20) if q else venue.run(),
     }
     chosen = args.benchmarks or list(ORDER)
     selected = {name: plan[name] for name in ORDER if name in chosen}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import fanout, load, memory, reconcile, soak, ticks, unary
+from bench import fanout, load, memory, reconcile, soak, ticks, unary, venue
 from bench.report import Result, table, write
 
 pytestmark = [pytest.mark.bench, pytest.mark.timeout(120)]
@@ -92,3 +92,9 @@ def test_plots(tmp_path: Path) -> None:
     assert latency(unary_result, None, tmp_path) is not None
     assert fanout_plot(fan, tmp_path) is not None
     assert (tmp_path / "latency.png").stat().st_size > 0
+
+
+async def test_venue(tmp_path: Path) -> None:
+    result = await _smoke(venue.run(samples=10, burst=10), tmp_path)
+    assert result.details["ccxt"]["place_order"]["n"] == 10
+    assert result.value("ccxt: order events/s (burst)") > 0
