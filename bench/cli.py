@@ -11,12 +11,12 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from . import fanout, load, memory, reconcile, soak, ticks, unary, venue
+from . import fanout, load, memory, reconcile, simstate, soak, ticks, unary, venue
 from .machine import load_average, machine_info
 from .plots import all_plots
 from .report import RESULTS, Result, table, write
 
-ORDER = ("unary", "fanout", "load", "memory", "engine", "reconcile", "venue")
+ORDER = ("unary", "fanout", "load", "memory", "engine", "reconcile", "simstate", "venue")
 SOAK_DEFAULT = 300.0
 DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 
@@ -37,6 +37,9 @@ def _plan(args: argparse.Namespace) -> dict[str, Callable[[], Awaitable[Result]]
         ),
         "engine": lambda: ticks.run(2_000 if q else args.ticks),
         "reconcile": lambda: reconcile.run((10, 50), repeats=1) if q else reconcile.run(),
+        "simstate": lambda: (
+            simstate.run(fills=400, window=100, workers=4) if q else simstate.run(args.sim_fills)
+        ),
         "venue": lambda: venue.run(samples=20, burst=20) if q else venue.run(),
     }
     chosen = args.benchmarks or list(ORDER)
@@ -57,6 +60,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds of the 15-client load case (the seed's: 300)")  # fmt: skip
     parser.add_argument("--memory-seconds", type=float, default=60.0)
     parser.add_argument("--ticks", type=int, default=100_000, help="engine benchmark ticks")
+    parser.add_argument("--sim-fills", type=int, default=100_000,
+                        help="fills of the simstate benchmark (--sim-state)")  # fmt: skip
     parser.add_argument("--soak", type=float, default=0.0, metavar="SECONDS",
                         help="also run a bounded soak this long")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import fanout, load, memory, reconcile, soak, ticks, unary, venue
+from bench import fanout, load, memory, reconcile, simstate, soak, ticks, unary, venue
 from bench.report import Result, table, write
 
 pytestmark = [pytest.mark.bench, pytest.mark.timeout(120)]
@@ -67,6 +67,13 @@ async def test_engine(tmp_path: Path) -> None:
 
 async def test_reconcile(tmp_path: Path) -> None:
     await _smoke(reconcile.run((5, 20), repeats=1), tmp_path)
+
+
+async def test_simstate(tmp_path: Path) -> None:
+    result = await _smoke(simstate.run(fills=200, window=50, workers=4), tmp_path)
+    assert result.details["fills_counted_by_the_exchange"] >= 200
+    assert result.value("fills not streamed to the subscriber") == 0
+    assert len(result.samples["fills_per_s_by_window"]) == 4
 
 
 async def test_soak(tmp_path: Path) -> None:
