@@ -456,14 +456,15 @@ class SimStore:
         rows = self._reader.execute(
             "SELECT id, config, counters, rng FROM accounts WHERE name = ?", (account,)
         ).fetchall()
-        if rows:
-            stored = StoredMarket(self, rows[0][0], self._load(rows[0], clock), created=False)
-        else:
+        created = not rows
+        if created:
             market = initial or create_market(settings or SimSettings(), clock)
             account_id = self._setup(account, market)
-            stored = StoredMarket(self, account_id, market, created=True)
-        stored.archive = _Archive(self._reader, stored.account_id)
-        stored.market.attach(stored.archive)
+        else:
+            account_id, market = rows[0][0], self._load(rows[0], clock)
+        archive = _Archive(self._reader, account_id)
+        market.attach(archive)
+        stored = StoredMarket(self, account_id, market, archive, created=created)
         self._markets[account] = stored
         return stored
 
@@ -576,13 +577,21 @@ class SimStore:
 class StoredMarket:
     """One account's market and its way to disk."""
 
-    def __init__(self, store: SimStore, account_id: int, market: SimMarket, *, created: bool):
+    def __init__(
+        self,
+        store: SimStore,
+        account_id: int,
+        market: SimMarket,
+        archive: _Archive,
+        *,
+        created: bool,
+    ) -> None:
         self.store = store
         self.account_id = account_id
         self.market = market
+        self.archive = archive
         #: True when the account was new in this file (nothing was restored)
         self.created = created
-        self.archive: _Archive
 
     def commit(self, on_durable: Callable[[], None] | None = None) -> Awaitable[None]:
         """Make everything the market did so far durable (see the module docstring).
