@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiohttp
 import ccxt.pro
 import pytest
 
@@ -103,3 +104,27 @@ async def test_trading_over_the_websocket_api(exchange: Any) -> None:
     assert canceled["status"] == "canceled"
     with pytest.raises(ccxt.OrderNotFound):
         await exchange.cancel_order_ws(placed["id"], "BTC/USDT")
+
+
+async def test_user_data_with_a_wrong_secret_is_refused(venue: VenueProcess) -> None:
+    """Checked on the wire: ccxt 4.5.90 raises AuthenticationError for this answer, then
+    trips over its own clean-up (a KeyError in ensure_user_data_stream_ws_subscribe_signature)."""
+    exchange = binance_for(venue, secret="not-the-secret")
+    try:
+        for params, code in [
+            (exchange.sign_params({}), -1022),
+            ({**exchange.sign_params({}), "apiKey": "nobody"}, -2015),
+        ]:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.ws_connect(f"{venue.ws_url}/ws-api/v3") as ws,
+            ):
+                await ws.send_json(
+                    {"id": "1", "method": "userDataStream.subscribe.signature", "params": params}
+                )
+                reply = await ws.receive_json(timeout=TIMEOUT)
+            assert reply["id"] == "1"
+            assert reply["status"] in (400, 401)
+            assert reply["error"]["code"] == code
+    finally:
+        await exchange.close()
