@@ -46,7 +46,16 @@ CONTRACT (the connector's `--sim-state` and `gridops venue` both use it):
 - `store.close()` writes what is queued, stops the writer and closes the file (it
   blocks for that last write; the commits it wrote settle on the loop's next turn).
 - Threads: call everything from one thread (the event loop's); the writer thread only
-  writes. `SimStore.open` and `store.market` block for one fsync at most.
+  writes. `SimStore.open` and `store.market` block for one fsync at most; a restored
+  market reads its open orders, balances, positions and prices, and the client ids of
+  its closed orders (into a fixed-size filter that spares new orders a read), never
+  the history itself.
+- Schema (version 1, in `meta`; readers of the file, such as the venue's audit log, may
+  rely on it): `accounts(id, name, config, counters, rng)`, `symbols(account, symbol,
+  spec, price, price_time, position)`, `balances(account, asset, free, locked)`,
+  `orders(account, seq, order_id, client_order_id, is_open, data)` and `fills(account,
+  number, symbol, time_us, data)`, where `data` is `OrderState.to_dict()` or
+  `fill_to_dict()` as JSON and amounts are decimal strings.
 """
 
 from __future__ import annotations
