@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from . import binance_json as bj
+from . import events_json as ev
 from .fanout import Outbox
 from .venue import Venue
 
@@ -83,11 +83,11 @@ class MarketStreams:
             symbol = self.venue.symbols[market.upper()]
             price = self.venue.reference.last_price(symbol)
             if channel == "ticker":
-                outbox.put(json.dumps(bj.ticker_event(symbol, price, now)))
+                outbox.put(json.dumps(ev.ticker_event(symbol, price, now)))
             elif channel == "miniTicker":
-                outbox.put(json.dumps(bj.mini_ticker_event(symbol, price, now)))
+                outbox.put(json.dumps(ev.mini_ticker_event(symbol, price, now)))
             elif channel == "bookTicker":
-                outbox.put(json.dumps(bj.book_ticker_event(symbol, price, 0)))
+                outbox.put(json.dumps(ev.book_ticker_event(symbol, price, 0)))
 
     def _answer(self, outbox: Outbox, mine: set[str], text: str) -> tuple[str, list[str]]:
         """The reply to a request, and the streams it newly subscribed."""

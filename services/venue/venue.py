@@ -39,6 +39,7 @@ from gridops.simexchange.market import SimMarket
 
 from . import binance_json as bj
 from . import errors, rules
+from . import events_json as ev
 from .audit import AuditEntry, entries_for
 
 Clock = Callable[[], datetime]
@@ -383,18 +384,18 @@ class Venue:
                 if event.fill is not None:
                     self._public_trade(event.fill, now)
             elif isinstance(event, AccountEvent):
-                self._user(account, bj.account_position(event.account, now))
+                self._user(account, ev.account_position(event.account, now))
             elif isinstance(event, PriceEvent) and prices:
                 ticker = event.ticker
                 stream = bj.market_id(ticker.symbol).lower()
                 self._book_update_id += 1
-                self._market(f"{stream}@ticker", bj.ticker_event(ticker.symbol, ticker.price, now))
+                self._market(f"{stream}@ticker", ev.ticker_event(ticker.symbol, ticker.price, now))
                 self._market(
-                    f"{stream}@miniTicker", bj.mini_ticker_event(ticker.symbol, ticker.price, now)
+                    f"{stream}@miniTicker", ev.mini_ticker_event(ticker.symbol, ticker.price, now)
                 )
                 self._market(
                     f"{stream}@bookTicker",
-                    bj.book_ticker_event(ticker.symbol, ticker.price, self._book_update_id),
+                    ev.book_ticker_event(ticker.symbol, ticker.price, self._book_update_id),
                 )
 
     def _public_trade(self, fill: Fill, now: int) -> None:
@@ -403,11 +404,11 @@ class Venue:
         stream = bj.market_id(fill.symbol).lower()
         # the buyer is the maker when a resting buy filled, or a taking sell
         buyer_maker = fill.maker == (fill.side is Side.BUY)
-        trade = bj.trade_event(
+        trade = ev.trade_event(
             fill.symbol, self._public_trade_id, fill.price, fill.quantity, now, buyer_maker
         )
         self._market(f"{stream}@trade", trade)
-        self._market(f"{stream}@aggTrade", bj.agg_trade_event(trade))
+        self._market(f"{stream}@aggTrade", ev.agg_trade_event(trade))
 
     def _user(self, account: VenueAccount, event: dict[str, Any]) -> None:
         for sink in list(account.sinks):
@@ -426,7 +427,7 @@ def _report(event: OrderEvent, now: int) -> dict[str, Any]:
         execution = "CANCELED"
     else:
         execution = "NEW"
-    return bj.execution_report(order, event.fill, now, execution=execution)
+    return ev.execution_report(order, event.fill, now, execution=execution)
 
 
 def _versions(market: SimMarket, client_id: str) -> tuple[Order | None, int]:
