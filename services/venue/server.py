@@ -110,9 +110,7 @@ class VenueServer:
             raise bind_failed(
                 "REST/WebSocket port", options.host, options.port, ("--port", "--host"), error
             ) from None
-        server = site._server
-        assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.port = int(self._runner.addresses[0][1])
 
         simulator = VenueSimulator(self.venue, self.persister, self.limiter, self.session_id)
         simulator.subscribers = lambda: self.streams.connections + self.wsapi.user_streams
