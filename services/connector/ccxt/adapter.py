@@ -20,6 +20,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import ccxt
+import ccxt.pro
 
 from gridops import order_ids
 from gridops.connector.adapter import ExchangeAdapter
@@ -58,6 +59,7 @@ from .errors import map_error
 from .feed import Feed
 from .index import OrderIndex
 from .markets import check_order, spot_markets
+from .poller import POLL_SECONDS, polled_events
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,13 +88,19 @@ class CcxtAdapter(ExchangeAdapter):
         account: str = "default",
         symbols: list[str] | None = None,
         start_timeout: float = 30.0,
+        polling: bool | None = None,
+        poll_seconds: float = POLL_SECONDS,
     ) -> None:
+        """`polling`: True reads events by REST polling even where the venue's websocket
+        messages could be read (None: poll only venues outside Binance's family)."""
         self.exchange = exchange
         self.name = str(exchange.id)
         self.account = account
         self.credentials = credentials
         self.wanted_symbols = symbols
         self.start_timeout = start_timeout
+        self.polling = polling
+        self.poll_seconds = poll_seconds
         self.budget = Budget()
         self.index = OrderIndex()
         self.feed = Feed(self.index)
@@ -208,10 +216,40 @@ class CcxtAdapter(ExchangeAdapter):
 
     # ---- events --------------------------------------------------------------------
 
+    @property
+    def reads_messages(self) -> bool:
+        """Binance's family: its websocket messages are read; any other venue is polled."""
+        if self.polling is not None:
+            return not self.polling
+        return isinstance(self.exchange, ccxt.pro.binance)
+
+    @property
+    def quote_asset(self) -> str:
+        return self._quote_asset
+
+    async def read_balances(self) -> dict[str, Balance]:
+        return await self._balances()
+
+    async def call(self, call: Callable[[], Awaitable[T]]) -> T:
+        """A request through the account's budget and the error mapping."""
+        return await self._call(call)
+
     async def events(self) -> AsyncGenerator[ExchangeEvent | UpstreamOpened, None]:
         if self._closed:
             return
         await self._pause_after_short_stream()
+        if not self.reads_messages:
+            self._connects_total += 1
+            self._open += 1
+            try:
+                async for item in polled_events(self, self.poll_seconds):
+                    if isinstance(item, UpstreamOpened):
+                        self._stream_opened = time.monotonic()
+                    yield item
+            finally:
+                self._stream_ended = time.monotonic()
+                self._open -= 1
+            return
         self._connects_total += 1
         self._open += 1
         stream = self.feed.open()
@@ -230,10 +268,10 @@ class CcxtAdapter(ExchangeAdapter):
             self._stream_opened = time.monotonic()
             yield UpstreamOpened()
             while True:
-                item = await stream.next()
-                if item is None:
+                event = await stream.next()
+                if event is None:
                     return
-                yield item
+                yield event
         finally:
             self._stream_ended = time.monotonic()
             self.exchange.gridops_sink = None

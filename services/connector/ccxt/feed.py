@@ -190,11 +190,12 @@ class Feed:
         changed = convert.balances_from_report(event)
         self._balances.update(changed)
         events: list[ExchangeEvent] = [AccountEvent(self.account(self._balances, self._quote))]
-        for symbol in self._touched(changed):
+        for symbol in self.touched(changed):
             events.append(PositionEvent(self.position(symbol, self._balances)))
         return events
 
-    def _touched(self, assets: Iterable[str]) -> list[str]:
+    def touched(self, assets: Iterable[str]) -> list[str]:
+        """Served symbols whose base asset is one of `assets`."""
         wanted = set(assets)
         return [s for s, i in self._infos.items() if i.base_asset in wanted]
 

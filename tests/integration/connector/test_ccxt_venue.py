@@ -23,8 +23,11 @@ from gridops.client import (
     ResyncReason,
     SimulatorClient,
 )
-from gridops.models import OrderRequest, OrderStatus, Side
-from tests.support.connector import running_ccxt_connector
+from gridops.connector.ccxt.adapter import CcxtAdapter
+from gridops.connector.server import ConnectorServer, make_adapter
+from gridops.connector.settings import ConnectorSettings
+from gridops.models import Account, OrderRequest, OrderStatus, Side, Ticker
+from tests.support.connector import ccxt_settings, running_ccxt_connector
 from tests.support.poll import eventually
 from tests.support.streams import Recorder
 from tests.support.venue import VenueProcess
@@ -168,3 +171,60 @@ async def test_the_connector_counts_one_upstream_and_serves_while_subscribers_co
         await eventually(lambda: _true(server.hub.count() == 0), message="subscribers gone")
         assert server.adapter.upstream_connects_total == 1
         assert server.adapter.upstream_connections == 1
+
+
+async def test_the_polled_stream_shows_orders_fills_balances_and_prices(
+    venue: VenueProcess,
+) -> None:
+    """The REST-polling fallback (any venue outside Binance's family), run here on the
+    venue by forcing it: the same events, a poll later."""
+    config = ConnectorSettings(
+        host="127.0.0.1", port=0, metrics_port=None, grace_seconds=1.0, **ccxt_settings(venue)
+    )
+    adapter = make_adapter(config)
+    assert isinstance(adapter, CcxtAdapter)
+    adapter.polling, adapter.poll_seconds = True, 0.2
+    server = ConnectorServer(adapter, config)
+    await server.start()
+    try:
+        async with (
+            ConnectorClient(server.address) as client,
+            SimulatorClient(venue.grpc_address) as sim,
+        ):
+            orders: Recorder[OrderChange] = Recorder(client.subscribe_orders("BTC/USDT"))
+            prices: Recorder[Ticker] = Recorder(client.subscribe_prices(["BTC/USDT"]))
+            account: Recorder[Account] = Recorder(client.subscribe_account())
+            for rec in (orders, prices, account):
+                await rec.wait_subscribed()
+            await client.place_order(_buy("poll-1-B-1", "45000"))
+            await client.place_order(_buy("poll-1-B-2", "44000"))
+            await sim.fill_order("poll-1-B-1")
+            await client.cancel_order(client_order_id="poll-1-B-2")
+            await sim.set_price("BTC/USDT", "51000")
+
+            def last_status(cid: str) -> OrderStatus | None:
+                seen = [c.order.status for c in orders.values if c.order.client_order_id == cid]
+                return seen[-1] if seen else None
+
+            await eventually(
+                lambda: _true(
+                    last_status("poll-1-B-1") is OrderStatus.FILLED
+                    and last_status("poll-1-B-2") is OrderStatus.CANCELED
+                ),
+                message="both orders closed on the polled stream",
+            )
+            await eventually(
+                lambda: _true(prices.values and prices.values[-1].price == Decimal("51000")),
+                message="the price move",
+            )
+            await eventually(
+                lambda: _true(
+                    any(a.balance("BTC").total == Decimal("1.001") for a in account.values)
+                ),
+                message="the filled BTC in the account",
+            )
+            for rec in (orders, prices, account):
+                await rec.stop()
+            assert server.adapter.upstream_connections == 1
+    finally:
+        await server.stop()
