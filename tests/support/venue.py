@@ -134,3 +134,48 @@ def binance_for(venue: VenueProcess, key: str | None = None, **extra: Any) -> An
     exchange = ccxt.pro.binance(config)
     point_at(exchange, venue.rest_url, venue.ws_url)
     return exchange
+
+
+def audit_problems(entries: Sequence[Any]) -> list[str]:
+    """What breaks the venue's invariants in a GetAuditLog answer (empty: nothing).
+
+    Per account: no client order id accepted while an order with it is open; nothing
+    filled or canceled that was not accepted and open; fills never above the quantity.
+    """
+    from decimal import Decimal
+
+    from gridops.v1 import simulator_pb2 as spb
+
+    problems: list[str] = []
+    quantity: dict[tuple[str, str], Decimal] = {}
+    filled: dict[tuple[str, str], Decimal] = {}
+    closed: set[tuple[str, str]] = set()
+    open_by_client_id: dict[tuple[str, str], str] = {}
+    for entry in entries:
+        order = (entry.account, entry.order_id)
+        client = (entry.account, entry.client_order_id)
+        where = f"#{entry.sequence} {entry.account} {entry.order_id} ({entry.client_order_id})"
+        if entry.kind == spb.AUDIT_ORDER:
+            if client in open_by_client_id:
+                problems.append(
+                    f"{where}: client id accepted while {open_by_client_id[client]} is open"
+                )
+            open_by_client_id[client] = entry.order_id
+            quantity[order] = Decimal(entry.quantity)
+            filled[order] = Decimal(0)
+            continue
+        if order not in quantity:
+            problems.append(f"{where}: {spb.AuditKind.Name(entry.kind)} of an order never accepted")
+            continue
+        if order in closed:
+            problems.append(f"{where}: {spb.AuditKind.Name(entry.kind)} after the order closed")
+        if entry.kind == spb.AUDIT_FILL:
+            filled[order] += Decimal(entry.quantity)
+            if filled[order] > quantity[order]:
+                problems.append(f"{where}: filled {filled[order]} of {quantity[order]}")
+            if filled[order] < quantity[order]:
+                continue
+        closed.add(order)
+        if open_by_client_id.get(client) == entry.order_id:
+            del open_by_client_id[client]
+    return problems

@@ -12,7 +12,7 @@ import ccxt.pro
 import pytest
 
 from gridops.client import SimulatorClient
-from tests.support.venue import VenueProcess, binance_for
+from tests.support.venue import VenueProcess, audit_problems, binance_for
 
 from .conftest import SIM_CONFIG
 
@@ -108,6 +108,7 @@ async def test_sigkill_loses_no_acknowledged_order_balance_or_fill(tmp_path: Pat
         gone = await exchange.fetch_order(canceled["id"], "ETH/USDT")
         assert gone["status"] == "canceled"
         audit_after = await sim.get_audit_log()
+        assert audit_problems(audit_after) == []
         assert [(e.kind, e.client_order_id, e.quantity) for e in audit_after] == [
             (e.kind, e.client_order_id, e.quantity) for e in audit_before
         ]

@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from gridops.client import SimulatorClient
-from tests.support.venue import VenueProcess, binance_for
+from tests.support.venue import VenueProcess, audit_problems, binance_for
 
 
 async def test_markets_carry_the_configured_rules(exchange: Any) -> None:
@@ -213,6 +213,7 @@ async def test_audit_log_shows_orders_cancels_and_fills(
     kinds = [(e.kind, e.client_order_id, e.quantity) for e in entries]
     assert kinds == [(1, "audit-1", "0.004"), (3, "audit-1", "0.002"), (2, "audit-1", "0.002")]
     assert [e.sequence for e in entries] == sorted(e.sequence for e in entries)
+    assert audit_problems(await sim.get_audit_log(every_account=True)) == []
 
 
 def _raw(symbol: str, price: str, quantity: str) -> dict[str, str]:
