@@ -90,6 +90,7 @@ class CcxtAdapter(ExchangeAdapter):
         start_timeout: float = 30.0,
         polling: bool | None = None,
         poll_seconds: float = POLL_SECONDS,
+        credentials_source: str = CREDENTIALS_FLAG,
     ) -> None:
         """`polling`: True reads events by REST polling even where the venue's websocket
         messages could be read (None: poll only venues outside Binance's family)."""
@@ -97,6 +98,8 @@ class CcxtAdapter(ExchangeAdapter):
         self.name = str(exchange.id)
         self.account = account
         self.credentials = credentials
+        #: where the keys came from, for the start error that refuses them
+        self.credentials_source = credentials_source
         self.wanted_symbols = symbols
         self.start_timeout = start_timeout
         self.polling = polling
@@ -158,8 +161,8 @@ class CcxtAdapter(ExchangeAdapter):
                 return await call()
             except ccxt.AuthenticationError as error:
                 raise StartupError(
-                    f"{self.name} refused the credentials in {CREDENTIALS_FLAG} while trying "
-                    f"to {what}: {self.credentials.redact(str(error))}"
+                    f"{self.name} refused the credentials in {self.credentials_source} while "
+                    f"trying to {what}: {self.credentials.redact(str(error))}"
                 ) from None
             except (ccxt.NetworkError, ccxt.ExchangeError, OSError) as error:
                 mapped = map_error(error, self.name, self.credentials.redact)

@@ -9,6 +9,8 @@ from .adapter import CcxtAdapter
 from .credentials import FLAG, Credentials, load_credentials
 from .exchange import check_exchange_id, make_exchange
 
+ENV_SOURCE = "GRIDOPS_CONNECTOR_API_KEY/GRIDOPS_CONNECTOR_API_SECRET"
+
 _SIM_ONLY = {
     "sim_config": "--sim-config",
     "sim_state": "--sim-state",
@@ -68,9 +70,11 @@ def make_ccxt_adapter(settings: ConnectorSettings) -> CcxtAdapter:
         ws_url=settings.ws_url,
         sandbox=settings.sandbox,
     )
+    from_file = settings.credentials_file is not None
     return CcxtAdapter(
         exchange,
         credentials,
+        credentials_source=FLAG if from_file else ENV_SOURCE,
         account=settings.account,
         symbols=symbols,
         start_timeout=settings.start_timeout_seconds,
