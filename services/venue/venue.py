@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from gridops.errors import FailedPrecondition, GridopsError, InvalidArgument, NotFound
 from gridops.models import (
@@ -42,6 +42,7 @@ from . import errors, rules
 from . import events_json as ev
 from .audit import AuditEntry, entries_for
 
+T = TypeVar("T")
 Clock = Callable[[], datetime]
 UserSink = Callable[[dict[str, Any]], None]
 MarketSink = Callable[[str, dict[str, Any]], None]
@@ -258,27 +259,28 @@ class Venue:
         return [bj.canceled(o, f"venue-{secrets.token_hex(8)}", now) for o in outcome.value]
 
     def all_orders(self, key: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Every order of `symbol` the account placed (from the audit log), oldest first."""
+        """The account's orders of `symbol` (from the audit log), oldest first; like
+        Binance, from `orderId`/`startTime` on when given, else the most recent."""
         account = self.account(key)
         symbol = self.symbol(params.get("symbol"))
-        ids = [
-            e.order_id
-            for e in self.audit
-            if e.kind == "order" and e.account == key and e.symbol == symbol
-        ]
-        orders = [account.market.get_order(order_id=i) for i in ids]
         start, end = rules.int_param(params, "startTime"), rules.int_param(params, "endTime")
         from_id = rules.int_param(params, "orderId")
-        chosen = [
-            o
-            for o in orders
-            if (start is None or bj.ms(o.created_at) >= start)
-            and (end is None or bj.ms(o.created_at) <= end)
-            and (from_id is None or bj.order_number(o.order_id) >= from_id)
+        accepted = [
+            e
+            for e in self.audit
+            if e.kind == "order"
+            and e.account == key
+            and e.symbol == symbol
+            and (start is None or bj.ms(e.time) >= start)
+            and (end is None or bj.ms(e.time) <= end)
+            and (from_id is None or bj.order_number(e.order_id) >= from_id)
         ]
-        return [bj.order(o) for o in chosen[: rules.limit(params, 500, 1000)]]
+        chosen = _window(accepted, from_id is not None or start is not None, params)
+        return [bj.order(account.market.get_order(order_id=e.order_id)) for e in chosen]
 
     def my_trades(self, key: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The account's fills of `symbol`, oldest first; like Binance, from
+        `fromId`/`startTime` on when given, else the most recent."""
         account = self.account(key)
         symbol = self.symbol(params.get("symbol"))
         start, end = rules.int_param(params, "startTime"), rules.int_param(params, "endTime")
@@ -291,7 +293,8 @@ class Venue:
             and (from_id is None or bj.trade_number(f.trade_id) >= from_id)
             and (order_id is None or bj.order_number(f.order_id) == order_id)
         ]
-        return [bj.my_trade(f) for f in fills[: rules.limit(params, 500, 1000)]]
+        chosen = _window(fills, from_id is not None or start is not None, params)
+        return [bj.my_trade(f) for f in chosen]
 
     def account_json(self, key: str) -> dict[str, Any]:
         account = self.account(key)
@@ -417,6 +420,12 @@ class Venue:
     def _market(self, stream: str, event: dict[str, Any]) -> None:
         for sink in list(self.market_sinks):
             sink(stream, event)
+
+
+def _window(items: list[T], from_the_start: bool, params: Mapping[str, str]) -> list[T]:
+    """`limit` items (default 500, at most 1000): the first ones, or the newest ones."""
+    limit = rules.limit(params, 500, 1000)
+    return items[:limit] if from_the_start else items[-limit:]
 
 
 def _report(event: OrderEvent, now: int) -> dict[str, Any]:

@@ -140,3 +140,18 @@ def test_the_price_walk_moves_every_account_alike() -> None:
     assert len(set(prices.values())) == 1
     assert prices["a"] != Decimal("100")
     assert seen.count("btcusdt@ticker") == 50  # once per step, not once per account
+
+
+def test_history_lists_the_newest_unless_asked_from_a_start() -> None:
+    venue = _venue()
+    for n in range(5):
+        venue.place("a", _order(newClientOrderId=f"h-{n}", price="90", quantity="0.1"))
+        venue.fill_order("a", f"h-{n}", None)
+    newest = venue.my_trades("a", {"symbol": "BTCUSDT", "limit": "2"})
+    assert [t["id"] for t in newest] == [4, 5]
+    first = venue.my_trades("a", {"symbol": "BTCUSDT", "limit": "2", "fromId": "2"})
+    assert [t["id"] for t in first] == [2, 3]
+    orders = venue.all_orders("a", {"symbol": "BTCUSDT", "limit": "2"})
+    assert [o["clientOrderId"] for o in orders] == ["h-3", "h-4"]
+    from_id = venue.all_orders("a", {"symbol": "BTCUSDT", "orderId": "1", "limit": "1"})
+    assert [o["clientOrderId"] for o in from_id] == ["h-0"]
