@@ -170,7 +170,7 @@ class CcxtAdapter(ExchangeAdapter):
                     raise StartupError(f"{self.name}: cannot {what}: {mapped}") from None
                 if time.monotonic() > deadline:
                     raise StartupError(
-                        f"{self.name}: cannot {what} within {self.start_timeout:.0f}s: "
+                        f"{self.name}: cannot {what} within {self.start_timeout:g}s: "
                         f"{mapped} (check --api-url/--ws-url)"
                     ) from None
                 delay = backoff.next_delay()

@@ -97,3 +97,21 @@ def test_credentials_type_is_frozen() -> None:
     creds = Credentials("a", "b")
     with pytest.raises(AttributeError):
         creds.secret = "c"  # type: ignore[misc]
+
+
+def test_env_keys_reach_the_venue_and_an_unreachable_one_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator's way (keys in env from the Secret); nothing listens on port 1."""
+    monkeypatch.setenv("GRIDOPS_CONNECTOR_API_KEY", "k")
+    monkeypatch.setenv("GRIDOPS_CONNECTOR_API_SECRET", SECRET)
+    monkeypatch.setenv("GRIDOPS_CONNECTOR_START_TIMEOUT_SECONDS", "0.5")
+    with pytest.raises(SystemExit) as info:
+        cli.main(["connector", "--exchange", "binance", "--no-metrics", "--port", "0",
+                  "--host", "127.0.0.1", "--api-url", "http://127.0.0.1:1",
+                  "--ws-url", "ws://127.0.0.1:1"])  # fmt: skip
+    assert info.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("gridops: binance: cannot load the markets within 0.5s")
+    assert "--api-url" in last
+    assert SECRET not in last
