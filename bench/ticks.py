@@ -38,6 +38,7 @@ from gridops.models import Fill, Order, OrderStatus, OrderType
 from gridops.spec import StrategyConfig
 from tests.support.fake_exchange import SYMBOL_INFO, FakeExchange
 
+from . import placing
 from .report import Result
 
 
@@ -185,12 +186,13 @@ def _fill(order: Order, n: int, now: datetime) -> Fill:
     )
 
 
-async def run(ticks: int = 200_000) -> Result:
+async def run(ticks: int = 200_000, placements: int = 100) -> Result:
     result = Result("engine")
     domain_ticks(min(ticks, 5_000))  # warm-up: imports, caches, allocator
     domain = domain_ticks(ticks)
     engine = await engine_ticks(ticks)
     floor = await engine_ticks(ticks, plan=False)
+    place, _ = await placing.run(orders=placements)
     result.params = {
         "ticks": ticks,
         "walk": "random walk, steps of -1/0/+1 USDT from 50,000; grid interval 50, "
@@ -198,11 +200,14 @@ async def run(ticks: int = 200_000) -> Result:
         "engine": "real Engine + FakeExchange (instant ack/fill) + in-memory backend, "
         "one asyncio loop, no network",
         "domain": "RiskMonitor.on_price + verdict + GridBook.plan + apply, synchronous",
+        "durable placement": f"{placements} entries in one plan through Executor + "
+        "DurableBackend (SQLite file, synchronous=FULL) + FakeExchange; median of 5",
     }
     result.details = {
         "engine": engine,
         "engine_without_book": floor,
         "domain_plan_every_tick": domain,
+        "durable_placement": place,
     }
     result.add("Engine ticks/s", engine["ticks_per_second"], "ticks/s", 50_000, ">=")
     result.add("Engine, never synced (no plan) ticks/s", floor["ticks_per_second"], "ticks/s")
@@ -212,4 +217,8 @@ async def run(ticks: int = 200_000) -> Result:
     result.add("fills (engine run)", engine["fills"], "fills")
     result.add("orders placed (domain run)", domain["orders_placed"], "orders")
     result.add("fills (domain run)", domain["fills"], "fills")
+    result.add("durable placement (commit, PlaceOrder, commit), median",
+               place["per_order_median_s"] * 1000, "ms/order")  # fmt: skip
+    result.add(f"event loop's longest stall during {placements} durable placements, median",
+               place["loop_stall_median_s"] * 1000, "ms")  # fmt: skip
     return result

@@ -8,8 +8,8 @@ idempotent PlaceOrder of the connector turns a re-sent decision into the same or
 
 The engine reaches the connector only through an `ExchangePort`. The executor and
 reconcile change the book and the backend they are handed and return what happened
-(`Executed`, `Reconciled`); the engine's own fields change here alone, in `_applied` and
-`_reconcile`.
+(`Executed`, `Reconciled`), which the engine applies in `_applied` and `_reconcile`: no
+other module writes the engine's fields.
 """
 
 from __future__ import annotations
