@@ -3,6 +3,7 @@ one line naming the port or file and the flag that changes it, never a traceback
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -86,17 +87,37 @@ def test_an_unreadable_sim_state(tmp_path: Path) -> None:
     assert f"--sim-state {state}" in last_line(result)
 
 
-def test_a_ccxt_exchange_is_not_offered_yet() -> None:
+def ccxt_connector(*args: str) -> subprocess.CompletedProcess[str]:
+    """`gridops connector` without the sim-only flags `connector` adds."""
+    return subprocess.run(
+        [sys.executable, "-m", "gridops", "connector", "--host", "127.0.0.1", "--port", "0",
+         "--no-metrics", *args],
+        capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith("GRIDOPS_CONNECTOR_")},
+    )  # fmt: skip
+
+
+def test_ccxt_exchanges_an_unknown_id_missing_keys_and_sim_flags() -> None:
+    result = ccxt_connector("--exchange", "nope")
+    assert result.returncode == 2
+    assert last_line(result).startswith("gridops: --exchange 'nope': not a ccxt exchange id")
+    result = ccxt_connector("--exchange", "binance")
+    assert result.returncode == 2
+    assert "give its keys with --credentials-file" in last_line(result)
     result = connector("--port", "0", "--no-metrics", "--exchange", "binance")
     assert result.returncode == 2
-    assert "only 'sim'" in last_line(result)
+    assert last_line(result) == (
+        "gridops: --sim-tick-seconds: only for --exchange sim, not binance"
+    )
 
 
-def test_help_promises_only_what_works() -> None:
+def test_help_promises_what_works() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "gridops", "connector", "--help"],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     text = " ".join(result.stdout.split())
-    assert "ccxt exchanges are planned" in text
-    assert "or a ccxt exchange id" not in text
+    assert "ccxt exchanges are planned" not in text
+    assert "or a ccxt exchange id" in text
+    for flag in ("--credentials-file", "--api-url", "--ws-url", "--symbols", "--sandbox"):
+        assert flag in text
