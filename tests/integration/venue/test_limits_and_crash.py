@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from decimal import Decimal
@@ -146,3 +147,21 @@ def test_bad_flags_and_files_exit_2(tmp_path: Path) -> None:
         assert done.returncode == 2, (args, done.stderr)
         assert flag in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+def test_a_busy_port_exits_2_naming_its_flag(tmp_path: Path) -> None:
+    keys = tmp_path / "keys.yaml"
+    keys.write_text("k: s\n")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = str(busy.getsockname()[1])
+        for flag in ("--port", "--grpc-port"):
+            other = "--grpc-port" if flag == "--port" else "--port"
+            done = subprocess.run(
+                [sys.executable, "-m", "gridops", "venue", "--host", "127.0.0.1", "--keys",
+                 str(keys), flag, taken, other, "0"],
+                capture_output=True, text=True, timeout=30,
+            )  # fmt: skip
+            assert done.returncode == 2, done.stderr
+            assert f"is already in use; choose another with {flag}" in done.stderr
