@@ -181,6 +181,7 @@ def _venue(ns: argparse.Namespace) -> None:
         port=ns.port,
         grpc_port=ns.grpc_port,
         weight_limit=ns.weight_limit,
+        order_limit=ns.order_limit,
         ban_seconds=ns.ban_seconds,
     )
     asyncio.run(serve(options))
@@ -418,6 +419,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive_int,
         default=6000,
         help="request weight per minute and client IP before 429 (default 6000, Binance's)",
+    )
+    venue.add_argument(
+        "--order-limit",
+        type=positive_int,
+        default=100,
+        help="new orders per 10 seconds and account before 429 -1015 (default 100, Binance's)",
     )
     venue.add_argument(
         "--ban-seconds",

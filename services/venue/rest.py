@@ -19,7 +19,7 @@ from . import binance_json as bj
 from . import errors, signing
 from .persist import Persister
 from .venue import Venue
-from .weights import LimitError, WeightLimiter, weight_of
+from .weights import LimitError, OrderCounter, WeightLimiter, weight_of
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,14 @@ class RestApi:
         self,
         venue: Venue,
         limiter: WeightLimiter,
+        orders: OrderCounter,
         persister: Persister,
         *,
         now: Callable[[], float] = time.time,
     ) -> None:
         self.venue = venue
         self.limiter = limiter
+        self.orders = orders
         self.persister = persister
         self.now = now
 
@@ -75,7 +77,9 @@ class RestApi:
             ("GET", "/sapi/v1/margin/isolated/allPairs", lambda k, p: [], False),
         ]
         for method, path, call, changes in signed:
-            app.router.add_route(method, path, self._signed(call, changes=changes))
+            is_new_order = (method, path) == ("POST", "/api/v3/order")
+            handler = self._signed(call, changes=changes, new_order=is_new_order)
+            app.router.add_route(method, path, handler)
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -110,7 +114,7 @@ class RestApi:
 
         return handle
 
-    def _signed(self, call: Signed, *, changes: bool) -> Handler:
+    def _signed(self, call: Signed, *, changes: bool, new_order: bool = False) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
             body = await request.text() if request.can_read_body else ""
             query = request.query_string
@@ -123,11 +127,14 @@ class RestApi:
             params = signing.rest_params(query, body)
             signing.check_timestamp(params, self.venue.now_ms())
             signing.check_rest_signature(query, body, secret)
+            headers = {}
+            if new_order:
+                headers["X-MBX-ORDER-COUNT-10S"] = str(self.orders.count(key, self.now()))
             result = call(key, params)
             if changes:
                 # acknowledged only once on disk: a crash after this loses nothing
                 await self.persister.flush()
-            return web.json_response(result)
+            return web.json_response(result, headers=headers)
 
         return handle
 

@@ -32,7 +32,7 @@ from .rest import RestApi
 from .simulator import VenueSimulator
 from .streams import MarketStreams
 from .venue import Venue
-from .weights import WeightLimiter
+from .weights import OrderCounter, WeightLimiter
 from .wsapi import WebSocketApi
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class VenueOptions:
     port: int = 8090
     grpc_port: int = 50052
     weight_limit: int = 6000
+    order_limit: int = 100
     ban_seconds: float = 120.0
     grace_seconds: float = 2.0
 
@@ -91,13 +92,14 @@ class VenueServer:
             self.venue = Venue(keys, markets, audit=audit)
             self.venue.commit = store.commit
         self.limiter = WeightLimiter(options.weight_limit, ban_seconds=options.ban_seconds)
+        self.orders = OrderCounter(options.order_limit)
 
         app = web.Application()
-        self.rest = RestApi(self.venue, self.limiter, self.persister)
+        self.rest = RestApi(self.venue, self.limiter, self.orders, self.persister)
         self.rest.add_routes(app)
         self.streams = MarketStreams(self.venue)
         self.streams.add_routes(app)
-        self.wsapi = WebSocketApi(self.venue, self.persister, options.weight_limit)
+        self.wsapi = WebSocketApi(self.venue, self.persister, options.weight_limit, self.orders)
         self.wsapi.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -112,7 +114,9 @@ class VenueServer:
             ) from None
         self.port = int(self._runner.addresses[0][1])
 
-        simulator = VenueSimulator(self.venue, self.persister, self.limiter, self.session_id)
+        simulator = VenueSimulator(
+            self.venue, self.persister, self.limiter, self.orders, self.session_id
+        )
         simulator.subscribers = lambda: self.streams.connections + self.wsapi.user_streams
         grpc_server = grpc.aio.server(options=SERVER_OPTIONS)
         simulator_pb2_grpc.add_SimulatorServicer_to_server(simulator, grpc_server)

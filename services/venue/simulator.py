@@ -30,7 +30,7 @@ from .audit import AuditEntry
 from .errors import BinanceError
 from .persist import Persister
 from .venue import Venue
-from .weights import WeightLimiter
+from .weights import OrderCounter, WeightLimiter
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,17 @@ def audit_to_pb(entry: AuditEntry) -> spb.AuditEntry:
 
 class VenueSimulator(simulator_pb2_grpc.SimulatorServicer):
     def __init__(
-        self, venue: Venue, persister: Persister, limiter: WeightLimiter, session_id: str
+        self,
+        venue: Venue,
+        persister: Persister,
+        limiter: WeightLimiter,
+        orders: OrderCounter,
+        session_id: str,
     ) -> None:
         self.venue = venue
         self.persister = persister
         self.limiter = limiter
+        self.orders = orders
         self.session_id = session_id
         #: WebSocket connections and user-data subscriptions (set by the server)
         self.subscribers: Callable[[], int] = lambda: 0
@@ -138,7 +144,7 @@ class VenueSimulator(simulator_pb2_grpc.SimulatorServicer):
             subscribers=self.subscribers(),
             session_id=self.session_id,
             open_orders=counters.extra.get("open_orders", 0),
-            rate_limited=self.limiter.rate_limited,
+            rate_limited=self.limiter.rate_limited + self.orders.refused,
             banned=self.limiter.banned,
         )
 

@@ -102,3 +102,33 @@ class WeightLimiter:
         if state is None or state.window != int(now // WINDOW_SECONDS):
             return 0
         return state.used
+
+
+class OrderCounter:
+    """New orders per account and 10 seconds (Binance's ORDERS limit): past it -1015."""
+
+    WINDOW = 10
+
+    def __init__(self, limit: int) -> None:
+        if limit <= 0:
+            raise ValueError("limit: must be greater than 0")
+        self.limit = limit
+        self.refused = 0
+        self._windows: dict[str, tuple[int, int]] = {}
+
+    def count(self, account: str, now: float) -> int:
+        """Count one new order of `account`; its count in this window, or LimitError."""
+        window = int(now // self.WINDOW)
+        seen_window, seen = self._windows.get(account, (window, 0))
+        used = seen if seen_window == window else 0
+        if used >= self.limit:
+            self.refused += 1
+            left = (window + 1) * self.WINDOW - now
+            error = errors.BinanceError(
+                429,
+                -1015,
+                f"Too many new orders; current limit is {self.limit} orders per 10 SECOND.",
+            )
+            raise LimitError(error, max(1, math.ceil(left)), used)
+        self._windows[account] = (window, used + 1)
+        return used + 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from . import errors, signing
 from .fanout import Outbox
 from .persist import Persister
 from .venue import UserSink, Venue
+from .weights import OrderCounter
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,11 @@ Signed = Callable[[str, dict[str, str]], Any]
 
 
 class WebSocketApi:
-    def __init__(self, venue: Venue, persister: Persister, weight_limit: int) -> None:
+    def __init__(
+        self, venue: Venue, persister: Persister, weight_limit: int, orders: OrderCounter
+    ) -> None:
         self.venue = venue
+        self.orders = orders
         self.persister = persister
         self.weight_limit = weight_limit
         self.connections = 0
@@ -136,6 +141,8 @@ class WebSocketApi:
         if method in self.signed:
             call, changes = self.signed[method]
             key = self._authenticate(raw)
+            if method == "order.place":
+                self.orders.count(key, time.time())
             result = call(key, {k: v for k, v in params.items() if k != "apiKey"})
             if changes:
                 await self.persister.flush()

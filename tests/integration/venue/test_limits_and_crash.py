@@ -51,6 +51,24 @@ async def _hammer(call: Any, status: str) -> None:
                 raise
 
 
+async def test_too_many_new_orders_is_429_1015(tmp_path: Path) -> None:
+    venue = VenueProcess(tmp_path, extra=["--order-limit", "3"]).start()
+    exchange = binance_for(venue)
+    sim = SimulatorClient(venue.grpc_address)
+    try:
+        await exchange.load_markets()
+        for n in range(3):
+            await exchange.create_order("BTC/USDT", "limit", "buy", 0.001, 40000 + n)
+        assert exchange.last_response_headers["X-MBX-ORDER-COUNT-10S"] in ("1", "2", "3")
+        with pytest.raises(ccxt.DDoSProtection, match="-1015"):
+            await exchange.create_order("BTC/USDT", "limit", "buy", 0.001, 40100)
+        assert (await sim.get_stats()).rate_limited >= 1
+    finally:
+        await exchange.close()
+        await sim.close()
+        venue.stop()
+
+
 async def test_a_paced_client_is_never_limited(tmp_path: Path) -> None:
     venue = VenueProcess(tmp_path).start()
     exchange = binance_for(venue)  # ccxt's own limiter on, Binance's weights

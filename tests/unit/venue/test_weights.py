@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridops.venue.weights import LimitError, WeightLimiter, weight_of
+from gridops.venue.weights import LimitError, OrderCounter, WeightLimiter, weight_of
 
 
 def test_weights_follow_binance() -> None:
@@ -42,3 +42,16 @@ def test_hammering_after_429s_is_banned_then_forgiven() -> None:
     assert still.value.status == 418
     assert limiter.charge("a", 1, 93.0) == 1
     assert (limiter.rate_limited, limiter.banned) == (2, 2)
+
+
+def test_new_orders_are_counted_per_account_and_ten_seconds() -> None:
+    counter = OrderCounter(2)
+    assert counter.count("a", 100.0) == 1
+    assert counter.count("a", 101.0) == 2
+    assert counter.count("b", 101.0) == 1
+    with pytest.raises(LimitError) as raised:
+        counter.count("a", 105.5)
+    assert (raised.value.status, raised.value.code) == (429, -1015)
+    assert raised.value.retry_after == 5  # until 110 s
+    assert counter.count("a", 110.0) == 1
+    assert counter.refused == 1
