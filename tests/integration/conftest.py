@@ -22,12 +22,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
+#: suites whose connector is only the stage (the engine's, the CLI's): the sim, unless a
+#: test is marked both_backends
+_STAGED = ("market_maker", "human")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test that uses the `connector` fixture runs on each back end, but those
-    marked sim_only (they drive the in-process sim's injected faults)."""
-    if "backend" in metafunc.fixturenames:
-        sim_only = metafunc.definition.get_closest_marker("sim_only") is not None
-        metafunc.parametrize("backend", ["sim"] if sim_only else list(BACKENDS))
+    """Every connector contract test (one that uses the connector fixtures) runs on each
+    back end, but those marked sim_only (they drive the in-process sim's injected
+    faults); the engine's and the CLI's suites run on the sim, and on both back ends
+    where a test is marked both_backends."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    definition = metafunc.definition
+    staged = Path(str(definition.fspath)).parent.name in _STAGED
+    both = definition.get_closest_marker("both_backends") is not None
+    sim_only = definition.get_closest_marker("sim_only") is not None or (staged and not both)
+    metafunc.parametrize("backend", ["sim"] if sim_only else list(BACKENDS))
 
 
 @pytest.fixture

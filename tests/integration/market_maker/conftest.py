@@ -8,12 +8,17 @@ import pytest
 from gridops.client import ConnectorClient, SimulatorClient
 from tests.support.connector import ConnectorProcess
 from tests.support.market_maker import MarketMakerProcess
+from tests.support.venue import VenueProcess
 
 
 @pytest.fixture
-def exchange(tmp_path: Path) -> Iterator[ConnectorProcess]:
-    """A connector process whose sim exchange outlives it (a state file)."""
-    process = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.db")])
+def exchange(tmp_path: Path, venue: VenueProcess | None) -> Iterator[ConnectorProcess]:
+    """A connector process whose exchange outlives it: the sim with a state file, or (a
+    test marked both_backends, ccxt) the venue it trades."""
+    if venue is None:
+        process = ConnectorProcess(extra=["--sim-state", str(tmp_path / "exchange.db")])
+    else:
+        process = ConnectorProcess(venue=venue)
     process.start()
     yield process
     process.stop()
@@ -21,7 +26,7 @@ def exchange(tmp_path: Path) -> Iterator[ConnectorProcess]:
 
 @pytest.fixture
 async def sim(exchange: ConnectorProcess) -> AsyncIterator[SimulatorClient]:
-    client = SimulatorClient(exchange.address)
+    client = SimulatorClient(exchange.simulator_address)
     yield client
     await client.close()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from gridops.client import ConnectorClient, SimulatorClient
 from gridops.models import Side
 from tests.support.connector import ConnectorProcess
@@ -20,6 +22,9 @@ def _open(status: dict[str, object]) -> list[dict[str, str]]:
     return [o for o in orders if not o["pending"]]
 
 
+# Also through ccxt on a venue: the offline fill is the venue's, found by the restarted
+# engine through the connector's GetFills (myTrades, mapped back to its client id).
+@pytest.mark.both_backends
 async def test_crash_offline_fill_restart(
     tmp_path: Path,
     exchange: ConnectorProcess,
