@@ -95,7 +95,9 @@ def symbol_info(info: SymbolInfo) -> dict[str, Any]:
     }
 
 
-def exchange_info(symbols: list[SymbolInfo], server_ms: int, weight_limit: int) -> dict[str, Any]:
+def exchange_info(
+    symbols: list[SymbolInfo], server_ms: int, weight_limit: int, order_limit: int
+) -> dict[str, Any]:
     return {
         "timezone": "UTC",
         "serverTime": server_ms,
@@ -105,6 +107,12 @@ def exchange_info(symbols: list[SymbolInfo], server_ms: int, weight_limit: int) 
                 "interval": "MINUTE",
                 "intervalNum": 1,
                 "limit": weight_limit,
+            },
+            {
+                "rateLimitType": "ORDERS",
+                "interval": "SECOND",
+                "intervalNum": 10,
+                "limit": order_limit,
             },
         ],
         "exchangeFilters": [],

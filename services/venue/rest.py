@@ -154,7 +154,8 @@ class RestApi:
         return None
 
     def _exchange_info(self, params: dict[str, str]) -> Any:
-        return self.venue.exchange_info(self.limiter.limit, self._symbols(params))
+        limits = self.limiter.limit, self.orders.limit
+        return self.venue.exchange_info(*limits, self._symbols(params))
 
     def _ticker(self, params: dict[str, str], shape: Callable[[Any], Any]) -> Any:
         tickers = [shape(t) for t in self.venue.tickers(self._symbols(params))]

@@ -132,10 +132,12 @@ class Venue:
 
     # ---- public market data --------------------------------------------------------
 
-    def exchange_info(self, weight_limit: int, wanted: list[str] | None = None) -> dict[str, Any]:
+    def exchange_info(
+        self, weight_limit: int, order_limit: int, wanted: list[str] | None = None
+    ) -> dict[str, Any]:
         symbols = [self.symbol(w) for w in wanted] if wanted else list(self.symbols.values())
         infos = [self.reference.symbol_info(s) for s in symbols]
-        return bj.exchange_info(infos, self.now_ms(), weight_limit)
+        return bj.exchange_info(infos, self.now_ms(), weight_limit, order_limit)
 
     def tickers(self, wanted: list[str] | None) -> list[Ticker]:
         symbols = [self.symbol(w) for w in wanted] if wanted else list(self.symbols.values())

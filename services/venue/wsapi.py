@@ -114,7 +114,7 @@ class WebSocketApi:
         if method == "time":
             return {"serverTime": self.venue.now_ms()}
         if method == "exchangeInfo":
-            return self.venue.exchange_info(self.weight_limit)
+            return self.venue.exchange_info(self.weight_limit, self.orders.limit)
         if method in ("ticker.price", "ticker.book"):
             shape = bj.price_ticker if method == "ticker.price" else bj.book_ticker
             wanted = [params["symbol"]] if params.get("symbol") else None
