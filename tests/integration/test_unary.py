@@ -11,7 +11,7 @@ import pytest
 from gridops import errors
 from gridops.client import ConnectorClient, SimulatorClient
 from gridops.connector.server import ConnectorServer
-from gridops.models import OrderRequest, OrderStatus, Side
+from gridops.models import OrderRequest, OrderStatus, OrderType, Side
 
 
 async def test_get_info_names_the_session(
@@ -137,3 +137,19 @@ async def test_exchange_refusing_the_stream_reaches_subscribers_as_unavailable()
             # Unary calls do not need the event stream and still work.
             account = await stub.GetAccount(cpb.GetAccountRequest())
             assert account.quote_asset == "USDT"
+
+
+async def test_post_only_rests_or_is_refused_when_it_would_take(client: ConnectorClient) -> None:
+    maker = OrderRequest("t-po-1-B-1", "BTC/USDT", Side.BUY, Decimal("49000"),
+                         Decimal("0.001"), OrderType.LIMIT_MAKER)  # fmt: skip
+    resting = await client.place_order(maker)
+    assert resting.order.type is OrderType.LIMIT_MAKER
+    assert resting.order.status is OrderStatus.NEW
+    # Above the last price (50000): it would take, so it is refused, not filled.
+    crossing = OrderRequest("t-po-1-B-2", "BTC/USDT", Side.BUY, Decimal("50100"),
+                            Decimal("0.001"), OrderType.LIMIT_MAKER)  # fmt: skip
+    with pytest.raises(errors.FailedPrecondition):
+        await client.place_order(crossing)
+    assert [o.client_order_id for o in await client.get_open_orders("BTC/USDT", "t-po")] == [
+        "t-po-1-B-1"
+    ]
