@@ -12,7 +12,6 @@ id is stored as 'id#n' ('#' is not allowed in Binance ids) and shown as 'id'.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -235,12 +234,12 @@ class Venue:
 
     def cancel(self, key: str, params: Mapping[str, str]) -> dict[str, Any]:
         account = self.account(key)
+        cancel_id = rules.new_client_id(params.get("newClientOrderId"))  # checked first
         order = self.find_order(key, params, cancel=True)
         if not order.is_open:
             raise errors.cancel_unknown()
         outcome = account.market.cancel_order(order_id=order.order_id)
         self._after(account, outcome.events)
-        cancel_id = params.get("newClientOrderId") or f"venue-{secrets.token_hex(8)}"
         return bj.canceled(outcome.value, cancel_id, self.now_ms())
 
     def open_orders(self, key: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -258,7 +257,7 @@ class Venue:
         outcome = account.market.cancel_all_orders(symbol)
         self._after(account, outcome.events)
         now = self.now_ms()
-        return [bj.canceled(o, f"venue-{secrets.token_hex(8)}", now) for o in outcome.value]
+        return [bj.canceled(o, rules.new_client_id(None), now) for o in outcome.value]
 
     def all_orders(self, key: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
         """The account's orders of `symbol` (from the audit log), oldest first; like
