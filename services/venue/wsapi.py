@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from gridops.lograte import LogBudget
+
 from . import binance_json as bj
 from . import errors, signing
 from .fanout import Outbox
@@ -41,6 +43,7 @@ class WebSocketApi:
         self.weight_limit = weight_limit
         self.connections = 0
         self.user_streams = 0
+        self._log_budget = LogBudget()
         v = venue
         self.signed: dict[str, tuple[Signed, bool]] = {
             "order.place": (v.place, True),
@@ -130,6 +133,7 @@ class WebSocketApi:
             self.venue.account(key).sinks.append(sink)
             subscriptions[number] = (key, sink)
             self.user_streams += 1
+            self._log("user data of %s subscribed by %s", key, outbox.name)
             return {"subscriptionId": number}
         if method == "userDataStream.unsubscribe":
             wanted_id = raw.get("subscriptionId")
@@ -165,6 +169,15 @@ class WebSocketApi:
         if sink in sinks:
             sinks.remove(sink)
             self.user_streams -= 1
+            self._log("user data of %s unsubscribed (%d subscriptions left)", key,
+                      self.user_streams)  # fmt: skip
+
+    def _log(self, message: str, *args: object) -> None:
+        """INFO while rare; a reconnect storm is summed up, not logged line by line."""
+        skipped = self._log_budget.take()
+        if skipped is not None:
+            suffix = f" ({skipped} similar lines skipped)" if skipped else ""
+            log.info(message + suffix, *args)
 
 
 def _error(ident: Any, error: errors.BinanceError) -> dict[str, Any]:
