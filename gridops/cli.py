@@ -400,14 +400,18 @@ def build_parser() -> argparse.ArgumentParser:
         "Simulator's default)",
     )
     venue.add_argument(
-        "--state", type=Path, metavar="FILE", help="keep the venue here across restarts"
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="keep the venue in this SQLite file across restarts (every change on disk "
+        "before it is answered); without it the venue lives in memory only",
     )
     venue.add_argument(
         "--sim-config",
         type=Path,
         metavar="FILE",
-        help="symbols, prices, starting balances and fees (the connector's --sim-config "
-        "format); every account starts with these balances",
+        help="symbols, prices, starting balances, fees and the price walk (the connector's "
+        "--sim-config format); every new account starts with these balances",
     )
     venue.add_argument("--host", default="0.0.0.0", help="bind address (default 0.0.0.0)")
     venue.add_argument("--port", type=port, default=8090, help="REST/WebSocket (default 8090)")
