@@ -22,16 +22,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
-#: suites whose connector is only the stage (the engine's, the CLI's): the sim, unless a
-#: test is marked both_backends
-_STAGED = ("market_maker", "human")
+#: suites whose connector is only the stage (the engine's, the CLI's, the live server's):
+#: the sim, unless a test is marked both_backends
+_STAGED = ("market_maker", "human", "live_server")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every connector contract test (one that uses the connector fixtures) runs on each
     back end, but those marked sim_only (they drive the in-process sim's injected
-    faults); the engine's and the CLI's suites run on the sim, and on both back ends
-    where a test is marked both_backends."""
+    faults); the engine's, the CLI's and the live server's suites run on the sim, and on
+    both back ends where a test is marked both_backends."""
     if "backend" not in metafunc.fixturenames:
         return
     definition = metafunc.definition
