@@ -193,11 +193,13 @@ class VenueServer:
 async def serve(options: VenueOptions) -> None:
     """Run until SIGTERM/SIGINT."""
     server = VenueServer(options)
-    await server.start()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
+    # Before start: its "serving" line is what a supervisor waits for, and a SIGTERM
+    # right after that line must still be a clean stop.
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    await server.start()
     try:
         await stop.wait()
         log.info("signal received: shutting down")
