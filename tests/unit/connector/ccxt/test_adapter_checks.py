@@ -7,11 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from gridops.connector.ccxt.adapter import MAX_CLIENT_ORDER_ID, CcxtAdapter
+from gridops.connector.ccxt.adapter import CcxtAdapter
 from gridops.connector.ccxt.budget import Budget
 from gridops.connector.ccxt.credentials import Credentials
 from gridops.connector.ccxt.exchange import make_exchange
 from gridops.connector.ccxt.markets import symbol_info
+from gridops.connector.ccxt.orders import MAX_CLIENT_ORDER_ID
 from gridops.errors import InvalidArgument, RateLimited
 from gridops.models import OrderRequest, Side
 
