@@ -40,7 +40,7 @@ def _plan(args: argparse.Namespace) -> dict[str, Callable[[], Awaitable[Result]]
         "simstate": lambda: (
             simstate.run(fills=400, window=100, workers=4) if q else simstate.run(args.sim_fills)
         ),
-        "venue": lambda: venue.run(samples=20, burst=20) if q else venue.run(),
+        "venue": lambda: venue.run(samples=20, burst=20, pause=0) if q else venue.run(),
     }
     chosen = args.benchmarks or list(ORDER)
     selected = {name: plan[name] for name in ORDER if name in chosen}

@@ -102,6 +102,6 @@ def test_plots(tmp_path: Path) -> None:
 
 
 async def test_venue(tmp_path: Path) -> None:
-    result = await _smoke(venue.run(samples=10, burst=10), tmp_path)
+    result = await _smoke(venue.run(samples=10, burst=10, pause=0), tmp_path)
     assert result.details["ccxt"]["place_order"]["n"] == 10
     assert result.value("ccxt: order events/s (burst)") > 0

@@ -38,7 +38,7 @@ from gridops.retry import Backoff
 from gridops.startup import StartupError
 
 from . import convert
-from .budget import Budget
+from .budget import Budget, OrderPace
 from .credentials import FLAG as CREDENTIALS_FLAG
 from .credentials import Credentials
 from .errors import map_error
@@ -85,6 +85,8 @@ class CcxtAdapter(OrderCalls, FillCalls, ExchangeAdapter):
         self.polling = polling
         self.poll_seconds = poll_seconds
         self.budget = Budget()
+        # Binance's own count (exchangeInfo rateLimits ORDERS); other venues: ccxt's limiter.
+        self.order_pace = OrderPace() if isinstance(exchange, ccxt.pro.binance) else None
         self.index = OrderIndex()
         self.feed = Feed(self.index)
         self._infos: dict[str, SymbolInfo] = {}

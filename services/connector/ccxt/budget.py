@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
@@ -89,3 +90,57 @@ class Budget:
             return value
         finally:
             self._inflight.pop(key, None)
+
+
+class OrderPace:
+    """New orders per window, as Binance counts them (100 per 10 s and account, -1015
+    past it); ccxt's limiter weighs requests but does not count orders.
+
+    Counted from when each order's answer came back, and every order in flight counted
+    too: the venue counted it on arrival, which is no later, so however long an order
+    waited in ccxt's queue the venue never sees more than `limit` in a window. An order
+    that would break the count waits for its slot, up to two windows, then RateLimited.
+    """
+
+    def __init__(
+        self,
+        limit: int = 100,
+        window: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self.inflight = 0
+        #: when each of the recent orders' answers came back
+        self._done: deque[float] = deque()
+
+    def delay(self) -> float:
+        """Seconds until an order may go (0: now); the count is not taken."""
+        now = self.clock()
+        while self._done and self._done[0] <= now - self.window:
+            self._done.popleft()
+        over = len(self._done) + self.inflight - self.limit + 1
+        if over <= 0:
+            return 0.0
+        if over > len(self._done):  # orders in flight must come back first
+            return self.window
+        return self._done[over - 1] + self.window - now
+
+    def take(self) -> None:
+        self.inflight += 1
+
+    def done(self) -> None:
+        self.inflight -= 1
+        self._done.append(self.clock())
+
+    async def admit(self) -> None:
+        """Wait for a slot and take it; `done()` when the order's answer is back."""
+        deadline = self.clock() + 2 * self.window
+        while (wait := self.delay()) > 0:
+            if self.clock() + wait > deadline:
+                raise RateLimited(
+                    f"over {self.limit} new orders per {self.window:g}s: retry in {wait:.1f}s"
+                )
+            await asyncio.sleep(min(wait, self.window / 20))
+        self.take()

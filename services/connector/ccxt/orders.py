@@ -13,6 +13,7 @@ from gridops.decimals import fmt
 from gridops.errors import FailedPrecondition, InvalidArgument, NotFound
 from gridops.models import Order, OrderRequest, OrderType, PlaceResult
 
+from .budget import OrderPace
 from .markets import check_order
 from .requests import VenueRequests, what
 
@@ -24,6 +25,8 @@ CANCEL_CONCURRENCY = 4
 
 class OrderCalls(VenueRequests):
     _placing: weakref.WeakValueDictionary[str, asyncio.Lock]
+    #: the venue's new-order count, where the connector knows it (Binance)
+    order_pace: OrderPace | None
 
     async def get_open_orders(self, symbol: str | None, prefix: str | None) -> list[Order]:
         if symbol is not None:
@@ -80,6 +83,9 @@ class OrderCalls(VenueRequests):
         params: dict[str, Any] = {"newClientOrderId": request.client_order_id}
         if request.type is OrderType.LIMIT_MAKER:
             params["postOnly"] = True
+        pace = self.order_pace
+        if pace is not None:
+            await pace.admit()
         try:
             raw = await self._call(
                 lambda: self.exchange.create_order(
@@ -92,15 +98,23 @@ class OrderCalls(VenueRequests):
                 )
             )
         except FailedPrecondition as error:
-            info = self._info(request.symbol)
-            asset = info.quote_asset if request.side.value == "BUY" else info.base_asset
-            if "insufficient" in str(error).lower() or "balance" in str(error).lower():
-                raise FailedPrecondition(
-                    f"insufficient {asset} balance for {request.side.value} "
-                    f"{fmt(request.quantity)} {request.symbol} at {fmt(request.price)} ({error})"
-                ) from None
-            raise
+            raise self._refusal(request, error) from None
+        finally:
+            if pace is not None:
+                pace.done()  # counted whatever the answer: the venue counted it
         return self._order(raw)
+
+    def _refusal(self, request: OrderRequest, error: FailedPrecondition) -> FailedPrecondition:
+        """Insufficient funds named with the asset, as the sim names it."""
+        text = str(error).lower()
+        if "insufficient" not in text and "balance" not in text:
+            return error
+        info = self._info(request.symbol)
+        asset = info.quote_asset if request.side.value == "BUY" else info.base_asset
+        return FailedPrecondition(
+            f"insufficient {asset} balance for {request.side.value} "
+            f"{fmt(request.quantity)} {request.symbol} at {fmt(request.price)} ({error})"
+        )
 
     async def cancel_order(
         self, *, client_order_id: str | None = None, order_id: str | None = None

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from gridops.connector.ccxt.adapter import CcxtAdapter
-from gridops.connector.ccxt.budget import Budget
+from gridops.connector.ccxt.budget import Budget, OrderPace
 from gridops.connector.ccxt.credentials import Credentials
 from gridops.connector.ccxt.exchange import make_exchange
 from gridops.connector.ccxt.markets import symbol_info
@@ -65,3 +65,21 @@ async def test_after_a_429_requests_wait_or_are_refused_with_the_time_left() -> 
     now[0] += 29.99
     await budget.admit()  # a short rest is waited out
     assert budget.rate_limited_total == 1
+
+
+def test_new_orders_are_counted_from_their_answers_and_in_flight() -> None:
+    now = [0.0]
+    pace = OrderPace(limit=3, window=10.0, clock=lambda: now[0])
+    for _ in range(3):
+        assert pace.delay() == 0.0
+        pace.take()
+    # Three in flight: the 4th waits for answers (a window, at least).
+    assert pace.delay() == 10.0
+    for at in (1.0, 2.0, 3.0):
+        now[0] = at
+        pace.done()
+    now[0] = 4.0
+    # Counted from the answers: the 4th may go when the first answer is 10 s old.
+    assert pace.delay() == 7.0
+    now[0] = 11.0
+    assert pace.delay() == 0.0
