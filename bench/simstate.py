@@ -74,8 +74,10 @@ async def run(fills: int = 100_000, window: int = 1_000, workers: int = 16) -> R
             rss_start = connector.rss_kb()
             cpu_start = connector.cpu_seconds()
             stamps: list[float] = []
-            #: the connector's RSS (kB) each time another `window` fills are done
+            #: the connector's RSS (kB) and CPU seconds each time another `window` fills
+            #: are done
             rss: list[int] = []
+            cpu_marks: list[float] = [cpu_start]
             next_id = iter(range(1, 10**9))
             step = Decimal("100")
 
@@ -96,6 +98,7 @@ async def run(fills: int = 100_000, window: int = 1_000, workers: int = 16) -> R
                     stamps.append(time.perf_counter())
                     if len(stamps) % window == 0:
                         rss.append(connector.rss_kb())
+                        cpu_marks.append(connector.cpu_seconds())
 
             began = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(workers)))
@@ -120,6 +123,9 @@ async def run(fills: int = 100_000, window: int = 1_000, workers: int = 16) -> R
     # the last tenth of the run says more about a trend than two windows do.
     tenth = max(1, len(rates) // 10)
     first_tenth, last_tenth = statistics.fmean(rates[:tenth]), statistics.fmean(rates[-tenth:])
+    # The server's CPU per fill is what a change costs, whatever else the machine runs.
+    cpu_us = [(b - a) / window * 1e6 for a, b in itertools.pairwise(cpu_marks)][: len(rates)]
+    cpu_first, cpu_last = statistics.fmean(cpu_us[:tenth]), statistics.fmean(cpu_us[-tenth:])
     result.params = {
         "fills": fills,
         "window": window,
@@ -136,7 +142,11 @@ async def run(fills: int = 100_000, window: int = 1_000, workers: int = 16) -> R
         "fills_counted_by_the_exchange": stats.fills,
         "state_bytes": db_bytes,
     }
-    result.samples = {"fills_per_s_by_window": rates, "rss_kb_by_window": rss}
+    result.samples = {
+        "fills_per_s_by_window": rates,
+        "server_cpu_us_per_fill_by_window": cpu_us,
+        "rss_kb_by_window": rss,
+    }
     result.add(f"fills/s, first {window:,}", first, "/s")
     result.add(f"fills/s, last {window:,} (after {len(stamps):,})", last, "/s")
     result.add("last window over first", last / first, "x", 0.9, ">=")
@@ -145,6 +155,9 @@ async def run(fills: int = 100_000, window: int = 1_000, workers: int = 16) -> R
     result.add("last tenth over first", last_tenth / first_tenth, "x", 0.9, ">=")
     result.add("fills/s over the run", done / elapsed, "/s")
     result.add("server CPU per fill (place + fill)", cpu / done * 1e6, "us")
+    result.add(f"server CPU per fill, first {tenth} windows", cpu_first, "us")
+    result.add(f"server CPU per fill, last {tenth} windows", cpu_last, "us")
+    result.add("server CPU per fill, last tenth over first", cpu_last / cpu_first, "x", 1.1)
     result.add("connector RSS at start", rss_start / 1024, "MB")
     result.add(f"connector RSS after {window * tenth:,} fills", rss[tenth - 1] / 1024, "MB")
     result.add("connector RSS at end", rss_end / 1024, "MB")

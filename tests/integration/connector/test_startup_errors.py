@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.connector import ConnectorProcess
+
 
 @pytest.fixture
 def busy_port() -> Iterator[int]:
@@ -95,6 +97,21 @@ def ccxt_connector(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True, text=True, timeout=60,
         env={k: v for k, v in os.environ.items() if not k.startswith("GRIDOPS_CONNECTOR_")},
     )  # fmt: skip
+
+
+def test_a_sim_state_another_connector_holds(tmp_path: Path) -> None:
+    state = tmp_path / "exchange.db"
+    holder = ConnectorProcess(extra=["--sim-state", str(state)])
+    try:
+        holder.start()
+        result = connector("--port", "0", "--no-metrics", "--sim-state", str(state))
+        assert result.returncode == 2
+        assert last_line(result) == (
+            f"gridops: --sim-state {state}: another process has this sim state open "
+            "(env GRIDOPS_CONNECTOR_SIM_STATE)"
+        )
+    finally:
+        holder.stop()
 
 
 def test_ccxt_exchanges_an_unknown_id_missing_keys_and_sim_flags() -> None:
