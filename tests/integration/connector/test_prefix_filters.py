@@ -148,8 +148,14 @@ async def test_a_stopped_strategy_cancelled_by_name_leaves_the_other_trading(
         grid, grid2 = engines
         before: dict[str, set[str]] = {}
         for engine in engines:
+            # Acknowledged, not only sent: through a venue an order takes its round trip.
             status = engine.wait_status(
-                lambda s: s["synced"] and len(s["openOrders"]) == 5, message="grid up"
+                lambda s: (
+                    s["synced"]
+                    and len(s["openOrders"]) == 5
+                    and not any(o["pending"] for o in s["openOrders"])
+                ),
+                message="grid up",
             )
             before[status["name"]] = {o["clientOrderId"] for o in status["openOrders"]}
         assert all(cid.startswith("btc-grid-2-") for cid in before["btc-grid-2"])
