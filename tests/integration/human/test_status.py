@@ -61,7 +61,8 @@ async def test_after_a_fill_and_a_shock_it_shows_position_fees_and_the_halt(
     assert row(text, "phase") == "halted, synced"
     assert row(text, "position") == "0.005 BTC"
     assert row(text, "fees") == f"{status['pnl']['fees']} USDT  paid so far"
-    assert status["pnl"]["fees"] == "0.2495"  # 0.1 % maker fee on 249.5 USDT bought
+    # 0.1 % maker fee on 249.5 USDT bought is 0.2495, shown on the 0.01 tick
+    assert status["pnl"]["fees"] == "0.25"
     assert row(text, "unrealized").startswith(f"{status['pnl']['unrealized']} USDT")
     assert row(text, "risk").startswith("HALTED: ")
     assert "5.2" in row(text, "risk")
