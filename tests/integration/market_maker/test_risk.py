@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gridops.client import ConnectorClient, SimulatorClient
 from gridops.models import Side
 from tests.support.connector import ConnectorProcess
 from tests.support.market_maker import MarketMakerProcess, write_config
 
 
+@pytest.mark.both_backends
 async def test_circuit_breaker_halts_buys_across_restarts(
     tmp_path: Path,
     exchange: ConnectorProcess,
