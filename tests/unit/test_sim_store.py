@@ -4,8 +4,11 @@ not the lookups; commits are durable, ordered and shared (gridops.simexchange.st
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import random
+import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -14,17 +17,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gridops.connector.sim.adapter import SimAdapter
-from gridops.errors import FailedPrecondition
+from gridops.errors import FailedPrecondition, GridopsError, NotFound
 from gridops.models import OrderEvent, OrderStatus
 from gridops.simexchange import store as store_module
 from gridops.simexchange.market import SimMarket
 from gridops.simexchange.settings import SimSettings
-from gridops.simexchange.specs import MarketConfig
+from gridops.simexchange.specs import MarketConfig, SymbolSpec
 from gridops.simexchange.store import SimStore, StoreBusy, StoredMarket, StoreFailed
 
 from .test_sim_market import BTC, T0, FakeClock, buy, make_market, sell
+from .test_sim_properties import CLIENT_IDS, STEP, SYMBOL, Op, apply, ops
 
 PARTIAL = MarketConfig(maker_fee=D("0.001"), taker_fee=D("0.002"), partial_fill_probability=0.5)
 
@@ -395,3 +401,65 @@ async def test_the_adapter_imports_a_json_snapshot_beside_a_new_file_once(
     assert "imported" not in caplog.text
     same_market(again.market, old)
     await again.close()
+
+
+# ---- any history -------------------------------------------------------------------------
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    sequence=st.lists(ops, min_size=10, max_size=40),
+    reopen_at=st.integers(0, 40),
+    commit_every=st.sampled_from([1, 3]),
+    partial=st.sampled_from([0.0, 0.5]),
+    seed=st.integers(0, 2**16),
+)
+def test_any_history_reads_the_same_stored_and_reopened_as_in_memory(
+    sequence: list[Op], reopen_at: int, commit_every: int, partial: float, seed: int
+) -> None:
+    """A stored market (committed every call or every few, reopened halfway) answers
+    every query as the same market kept in memory does, whatever was released."""
+
+    def market(clock: FakeClock) -> SimMarket:
+        return SimMarket(
+            [SymbolSpec(SYMBOL, D(100), D(1), STEP, STEP, D(1))],
+            {"USDT": D(1000), "XYZ": D(5)},
+            config=MarketConfig(partial_fill_probability=partial),
+            clock=clock,
+            rng=random.Random(seed),
+        )
+
+    async def run(path: Path) -> None:
+        clock, twin_clock = FakeClock(), FakeClock()
+        twin = market(twin_clock)
+        store = SimStore.open(path)
+        stored = store.market("default", initial=market(clock))
+        for n, op in enumerate(sequence):
+            clock.advance(1)
+            twin_clock.advance(1)
+            for target in (twin, stored.market):
+                with contextlib.suppress(GridopsError):
+                    apply(target, op)
+            if n % commit_every == 0:
+                await stored.commit()
+            if n == reopen_at:
+                await stored.commit()
+                store.close()
+                store = SimStore.open(path)
+                stored = store.market("default", clock=clock)
+        await stored.commit()
+        same_market(stored.market, twin)
+        for cid in CLIENT_IDS:
+            with contextlib.suppress(NotFound):
+                expected = twin.get_order(client_order_id=cid)
+                assert stored.market.get_order(client_order_id=cid) == expected
+                assert stored.market.get_order(order_id=expected.order_id) == expected
+        assert stored.market.get_fills(SYMBOL, limit=2) == twin.get_fills(SYMBOL, limit=2)
+        middle = T0 + timedelta(seconds=len(sequence))
+        assert stored.market.get_fills(since=middle, limit=3) == twin.get_fills(
+            since=middle, limit=3
+        )
+        store.close()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        asyncio.run(run(Path(tmp) / "x.db"))
