@@ -5,7 +5,7 @@ BENCH_ARGS ?=
 
 .PHONY: bench bench-smoke
 
-bench: setup ## the benchmark suite: tables, bench/results/*.json and PNG plots (~5 min)
+bench: setup ## the benchmark suite: tables, bench/results/*.json and PNG plots (~13 min)
 	@$(BIN)/python -c 'import matplotlib' 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'
 	$(PY) -m bench $(BENCH_ARGS)
 
