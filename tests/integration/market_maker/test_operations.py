@@ -118,8 +118,13 @@ async def test_durable_engine_on_postgresql(
     top = next(o for o in status["openOrders"] if o["price"] == "50000")
     await sim.fill_order(top["clientOrderId"])
     mm.start()
+    # Pending orders are listed too: wait for all five to be on the exchange.
     status = mm.wait_status(
-        lambda s: s["synced"] and any(o["side"] == "SELL" for o in s["openOrders"]),
+        lambda s: (
+            s["synced"]
+            and any(o["side"] == "SELL" for o in s["openOrders"])
+            and sum(not o["pending"] for o in s["openOrders"]) == 5
+        ),
         message="recovered from PostgreSQL",
     )
     assert status["engine"] == "durable"
