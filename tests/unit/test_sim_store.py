@@ -57,9 +57,19 @@ def same_market(a: SimMarket, b: SimMarket) -> None:
     assert [a.ticker(s) for s in a.symbols()] == [b.ticker(s) for s in b.symbols()]
 
 
-async def run_history(stored: StoredMarket, clock: FakeClock) -> None:
-    market = stored.market
-    steps: list[Callable[[], object]] = [
+def history(market: SimMarket, clock: FakeClock) -> list[Callable[[], object]]:
+    """A bit of everything, a call per step: resting, crossing (a taker fill), partial
+    and offline fills, a cancel, a rejection, a balance change, random-walk steps."""
+
+    def rejected() -> None:
+        with pytest.raises(FailedPrecondition):  # counted as rejected
+            market.place_order(buy("g-5-B-1", "40000", "100"))
+
+    def walk() -> None:
+        clock.advance(600)
+        market.step(BTC, 3600.0)
+
+    return [
         lambda: market.place_order(buy("g-1-B-1", "49000", "0.05")),
         lambda: market.place_order(sell("g-2-S-1", "51000", "0.05")),
         lambda: market.place_order(buy("g-3-B-1", "48000", "0.01")),
@@ -70,35 +80,24 @@ async def run_history(stored: StoredMarket, clock: FakeClock) -> None:
         lambda: market.cancel_order(client_order_id="g-2-S-1"),
         lambda: market.place_order(buy("g-4-B-1", "60000", "0.002")),
         lambda: market.set_balances({"ETH": D("3")}),
+        rejected,
+        walk,
+        walk,
+        walk,
+        walk,
     ]
-    for step in steps:
+
+
+async def run_history(stored: StoredMarket, clock: FakeClock) -> None:
+    """`history`, committing after each call as the adapter does."""
+    for step in history(stored.market, clock):
         step()
-        await stored.commit()
-    with pytest.raises(FailedPrecondition):
-        market.place_order(buy("g-5-B-1", "40000", "100"))
-    await stored.commit()
-    for _ in range(4):
-        clock.advance(600)
-        market.step(BTC, 3600.0)
         await stored.commit()
 
 
 def twin_history(market: SimMarket, clock: FakeClock) -> None:
-    market.place_order(buy("g-1-B-1", "49000", "0.05"))
-    market.place_order(sell("g-2-S-1", "51000", "0.05"))
-    market.place_order(buy("g-3-B-1", "48000", "0.01"))
-    clock.advance(1)
-    market.fill_order("g-3-B-1", D("0.004"))
-    market.set_price(BTC, D("48900"))
-    clock.advance(1)
-    market.cancel_order(client_order_id="g-2-S-1")
-    market.place_order(buy("g-4-B-1", "60000", "0.002"))
-    market.set_balances({"ETH": D("3")})
-    with pytest.raises(FailedPrecondition):
-        market.place_order(buy("g-5-B-1", "40000", "100"))
-    for _ in range(4):
-        clock.advance(600)
-        market.step(BTC, 3600.0)
+    for step in history(market, clock):
+        step()
 
 
 # ---- reopening -------------------------------------------------------------------------
