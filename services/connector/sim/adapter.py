@@ -376,9 +376,8 @@ def open_state(
     except BaseException:
         store.close()
         raise
-    counts = (
-        f"{len(stored.market.open_orders())} open orders, {stored.market.counters().fills} fills"
-    )
+    market = stored.market
+    counts = f"open orders: {len(market.open_orders())}, fills: {market.counters().fills}"
     if not stored.created:
         log.info("sim exchange: account %r restored from %s (%s)", account, path, counts)
     elif imported:
