@@ -1,4 +1,5 @@
-"""A grid trading through ccxt on `gridops venue` in the cluster, as examples/ sets it up.
+"""A grid trading through ccxt on `gridops venue` in the cluster, as examples/ sets it up
+(before test_uninstall.py, which must be last in file order).
 
 The venue is the exchange here: it outlives the connector and the market maker, and its
 own restart (SIGKILL: the pod force-deleted) loses no acknowledged order. The connector
