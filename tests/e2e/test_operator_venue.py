@@ -114,3 +114,11 @@ def test_a_grid_trades_through_ccxt_on_the_venue_and_outlives_its_restart(
     placed = Counter(e["cid"] for e in entries if e["kind"] == "AUDIT_ORDER")
     assert placed, entries
     assert max(placed.values()) == 1, [cid for cid, n in placed.items() if n > 1]
+
+    # Strategies go before their exchange (docs/operator.md): the finalizer cancels the
+    # orders on the venue, which a namespace deletion would take down at the same time.
+    kc.run("delete", "gridstrategy", NAME, "--wait=true", timeout=180)
+    entries = audit(kc)
+    canceled = {e["cid"] for e in entries if e["kind"] == "AUDIT_CANCEL"}
+    filled = {e["cid"] for e in entries if e["kind"] == "AUDIT_FILL"}
+    assert set(placed) <= canceled | filled, set(placed) - canceled - filled
