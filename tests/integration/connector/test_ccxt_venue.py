@@ -211,6 +211,9 @@ async def test_the_polled_stream_shows_orders_fills_balances_and_prices(
                     last_status("poll-1-B-1") is OrderStatus.FILLED
                     and last_status("poll-1-B-2") is OrderStatus.CANCELED
                 ),
+                # a poll cycle is several requests that ccxt's limiter spaces by their
+                # weights: on a loaded machine a few cycles take longer than the default 10 s
+                timeout=30.0,
                 message="both orders closed on the polled stream",
             )
             await eventually(
