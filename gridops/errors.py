@@ -24,6 +24,19 @@ class FailedPrecondition(GridopsError):
     """Valid request, wrong state: insufficient balance, post-only would take, ..."""
 
 
+class Fenced(GridopsError):
+    """Another writer holds this strategy (a higher fencing token): stop trading, do not
+    retry. On the wire: FAILED_PRECONDITION with a message that starts "fenced:"."""
+
+    PREFIX = "fenced:"
+
+    def __init__(self, message: str) -> None:
+        # The prefix is how a client tells this FAILED_PRECONDITION from the others.
+        if not message.startswith(self.PREFIX):
+            message = f"{self.PREFIX} {message}"
+        super().__init__(message)
+
+
 class Unavailable(GridopsError):
     """Temporary: the exchange or the connector is down. Retry with backoff."""
 

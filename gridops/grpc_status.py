@@ -10,6 +10,7 @@ TO_CODE: dict[type[errors.GridopsError], grpc.StatusCode] = {
     errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     errors.NotFound: grpc.StatusCode.NOT_FOUND,
     errors.FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
+    errors.Fenced: grpc.StatusCode.FAILED_PRECONDITION,
     errors.DeadlineExceeded: grpc.StatusCode.DEADLINE_EXCEEDED,
     errors.Unavailable: grpc.StatusCode.UNAVAILABLE,
     errors.RateLimited: grpc.StatusCode.RESOURCE_EXHAUSTED,
@@ -45,5 +46,7 @@ def code_for(error: errors.GridopsError) -> grpc.StatusCode:
 
 def error_for(code: grpc.StatusCode, details: str) -> errors.GridopsError:
     """The gridops error a client raises for a status code it received."""
+    if code is grpc.StatusCode.FAILED_PRECONDITION and details.startswith(errors.Fenced.PREFIX):
+        return errors.Fenced(details)
     cls = FROM_CODE.get(code, errors.Internal)
     return cls(details or code.name)

@@ -85,6 +85,9 @@ class ConnectorClient:
         self._stub = connector_pb2_grpc.ExchangeConnectorStub(self._channel)
         #: the connector session last seen (GetInfo or a stream); "" before any
         self.session_id = ""
+        #: the writer's fencing token, sent with every PlaceOrder, CancelOrder and
+        #: CancelAllOrders (see `claim_writer`); 0: none
+        self.fencing_token = 0
 
     @classmethod
     async def connect(
@@ -180,6 +183,7 @@ class ConnectorClient:
             type=TYPE_TO_PB[order.type],
             price=fmt(order.price),
             quantity=fmt(order.quantity),
+            fencing_token=self.fencing_token,
         )
         response = await self._call(self._stub.PlaceOrder, request, timeout)
         return PlaceResult(order_from_pb(response.order), response.duplicate)
@@ -190,20 +194,58 @@ class ConnectorClient:
         client_order_id: str | None = None,
         order_id: str | None = None,
         timeout: float | None = None,
+        override: str = "",
     ) -> Order:
-        request = cpb.CancelOrderRequest(client_order_id=client_order_id or "")
+        """`override` (who and why) cancels past a live writer's claim: see ClaimWriter."""
+        request = cpb.CancelOrderRequest(
+            fencing_token=self.fencing_token, fencing_override=override
+        )
         if order_id is not None:
-            request = cpb.CancelOrderRequest(order_id=order_id)
+            request.order_id = order_id
+        else:
+            request.client_order_id = client_order_id or ""
         return order_from_pb(await self._call(self._stub.CancelOrder, request, timeout))
 
     async def cancel_all_orders(
-        self, symbol: str | None = None, prefix: str | None = None, *, timeout: float | None = None
+        self,
+        symbol: str | None = None,
+        prefix: str | None = None,
+        *,
+        timeout: float | None = None,
+        override: str = "",
     ) -> list[Order]:
+        """`override` (who and why) cancels past a live writer's claim: see ClaimWriter."""
         request = cpb.CancelAllOrdersRequest(
-            symbol=symbol or "", client_order_id_prefix=prefix or ""
+            symbol=symbol or "",
+            client_order_id_prefix=prefix or "",
+            fencing_token=self.fencing_token,
+            fencing_override=override,
         )
         response = await self._call(self._stub.CancelAllOrders, request, timeout)
         return [order_from_pb(o) for o in response.orders]
+
+    async def claim_writer(
+        self,
+        prefix: str,
+        token: int,
+        holder: str,
+        lease_seconds: int,
+        *,
+        timeout: float | None = None,
+    ) -> int:
+        """Claim strategy `prefix` with fencing `token` (0 lease seconds: release it).
+
+        Returns the connector's highest token for the strategy; raises errors.Fenced when
+        a higher token holds it.
+        """
+        request = cpb.ClaimWriterRequest(
+            client_order_id_prefix=prefix,
+            fencing_token=token,
+            holder=holder,
+            lease_seconds=lease_seconds,
+        )
+        response = await self._call(self._stub.ClaimWriter, request, timeout)
+        return int(response.fencing_token)
 
     async def get_symbol_info(self, symbol: str, *, timeout: float | None = None) -> SymbolInfo:
         request = cpb.GetSymbolInfoRequest(symbol=symbol)

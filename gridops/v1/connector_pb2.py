@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from gridops.v1 import types_pb2 as gridops_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1agridops/v1/connector.proto\x12\ngridops.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16gridops/v1/types.proto\"\x10\n\x0eGetInfoRequest\"\x98\x01\n\rConnectorInfo\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x10\n\x08\x65xchange\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x0f\n\x07symbols\x18\x05 \x03(\t\x12.\n\nstarted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x13\n\x11GetAccountRequest\"%\n\x13GetPositionsRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"?\n\x14GetPositionsResponse\x12\'\n\tpositions\x18\x01 \x03(\x0b\x32\x14.gridops.v1.Position\"F\n\x14GetOpenOrdersRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x1e\n\x16\x63lient_order_id_prefix\x18\x02 \x01(\t\":\n\x15GetOpenOrdersResponse\x12!\n\x06orders\x18\x01 \x03(\x0b\x32\x11.gridops.v1.Order\"F\n\x0fGetOrderRequest\x12\x19\n\x0f\x63lient_order_id\x18\x01 \x01(\tH\x00\x12\x12\n\x08order_id\x18\x02 \x01(\tH\x00\x42\x04\n\x02id\"\xa2\x01\n\x11PlaceOrderRequest\x12\x17\n\x0f\x63lient_order_id\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x1e\n\x04side\x18\x03 \x01(\x0e\x32\x10.gridops.v1.Side\x12#\n\x04type\x18\x04 \x01(\x0e\x32\x15.gridops.v1.OrderType\x12\r\n\x05price\x18\x05 \x01(\t\x12\x10\n\x08quantity\x18\x06 \x01(\t\"I\n\x12PlaceOrderResponse\x12 \n\x05order\x18\x01 \x01(\x0b\x32\x11.gridops.v1.Order\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"I\n\x12\x43\x61ncelOrderRequest\x12\x19\n\x0f\x63lient_order_id\x18\x01 \x01(\tH\x00\x12\x12\n\x08order_id\x18\x02 \x01(\tH\x00\x42\x04\n\x02id\"H\n\x16\x43\x61ncelAllOrdersRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x1e\n\x16\x63lient_order_id_prefix\x18\x02 \x01(\t\"<\n\x17\x43\x61ncelAllOrdersResponse\x12!\n\x06orders\x18\x01 \x03(\x0b\x32\x11.gridops.v1.Order\"&\n\x14GetSymbolInfoRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"\"\n\x10GetTickerRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"{\n\x0fGetFillsRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12)\n\x05since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x16\x63lient_order_id_prefix\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\r\"3\n\x10GetFillsResponse\x12\x1f\n\x05\x66ills\x18\x01 \x03(\x0b\x32\x10.gridops.v1.Fill\"\x19\n\x17SubscribeAccountRequest\"+\n\x19SubscribePositionsRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"[\n\x16SubscribeOrdersRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x1e\n\x16\x63lient_order_id_prefix\x18\x02 \x01(\t\x12\x11\n\tmax_batch\x18\x03 \x01(\r\")\n\x16SubscribePricesRequest\x12\x0f\n\x07symbols\x18\x01 \x03(\t\"[\n\rAccountUpdate\x12$\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x13.gridops.v1.Account\x12\x12\n\nsession_id\x18\x0e \x01(\t\x12\x10\n\x08sequence\x18\x0f \x01(\x04\"^\n\x0ePositionUpdate\x12&\n\x08position\x18\x01 \x01(\x0b\x32\x14.gridops.v1.Position\x12\x12\n\nsession_id\x18\x0e \x01(\t\x12\x10\n\x08sequence\x18\x0f \x01(\x04\"u\n\x0bOrderUpdate\x12 \n\x05order\x18\x01 \x01(\x0b\x32\x11.gridops.v1.Order\x12\x1e\n\x04\x66ill\x18\x02 \x01(\x0b\x32\x10.gridops.v1.Fill\x12\x12\n\nsession_id\x18\x0e \x01(\t\x12\x10\n\x08sequence\x18\x0f \x01(\x04\"<\n\x10OrderUpdateBatch\x12(\n\x07updates\x18\x01 \x03(\x0b\x32\x17.gridops.v1.OrderUpdate\"W\n\x0bPriceUpdate\x12\"\n\x06ticker\x18\x01 \x01(\x0b\x32\x12.gridops.v1.Ticker\x12\x12\n\nsession_id\x18\x0e \x01(\t\x12\x10\n\x08sequence\x18\x0f \x01(\x04\x32\xea\t\n\x11\x45xchangeConnector\x12@\n\x07GetInfo\x12\x1a.gridops.v1.GetInfoRequest\x1a\x19.gridops.v1.ConnectorInfo\x12@\n\nGetAccount\x12\x1d.gridops.v1.GetAccountRequest\x1a\x13.gridops.v1.Account\x12Q\n\x0cGetPositions\x12\x1f.gridops.v1.GetPositionsRequest\x1a .gridops.v1.GetPositionsResponse\x12T\n\rGetOpenOrders\x12 .gridops.v1.GetOpenOrdersRequest\x1a!.gridops.v1.GetOpenOrdersResponse\x12:\n\x08GetOrder\x12\x1b.gridops.v1.GetOrderRequest\x1a\x11.gridops.v1.Order\x12K\n\nPlaceOrder\x12\x1d.gridops.v1.PlaceOrderRequest\x1a\x1e.gridops.v1.PlaceOrderResponse\x12@\n\x0b\x43\x61ncelOrder\x12\x1e.gridops.v1.CancelOrderRequest\x1a\x11.gridops.v1.Order\x12Z\n\x0f\x43\x61ncelAllOrders\x12\".gridops.v1.CancelAllOrdersRequest\x1a#.gridops.v1.CancelAllOrdersResponse\x12I\n\rGetSymbolInfo\x12 .gridops.v1.GetSymbolInfoRequest\x1a\x16.gridops.v1.SymbolInfo\x12=\n\tGetTicker\x12\x1c.gridops.v1.GetTickerRequest\x1a\x12.gridops.v1.Ticker\x12\x45\n\x08GetFills\x12\x1b.gridops.v1.GetFillsRequest\x1a\x1c.gridops.v1.GetFillsResponse\x12T\n\x10SubscribeAccount\x12#.gridops.v1.SubscribeAccountRequest\x1a\x19.gridops.v1.AccountUpdate0\x01\x12Y\n\x12SubscribePositions\x12%.gridops.v1.SubscribePositionsRequest\x1a\x1a.gridops.v1.PositionUpdate0\x01\x12P\n\x0fSubscribeOrders\x12\".gridops.v1.SubscribeOrdersRequest\x1a\x17.gridops.v1.OrderUpdate0\x01\x12[\n\x15SubscribeOrderBatches\x12\".gridops.v1.SubscribeOrdersRequest\x1a\x1c.gridops.v1.OrderUpdateBatch0\x01\x12P\n\x0fSubscribePrices\x12\".gridops.v1.SubscribePricesRequest\x1a\x17.gridops.v1.PriceUpdate0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1agridops/v1/connector.proto\x12\ngridops.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16gridops/v1/types.proto\"\x10\n\x0eGetInfoRequest\"\x98\x01\n\rConnectorInfo\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x10\n\x08\x65xchange\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x0f\n\x07symbols\x18\x05 \x03(\t\x12.\n\nstarted_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x13\n\x11GetAccountRequest\"%\n\x13GetPositionsRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"?\n\x14GetPositionsResponse\x12\'\n\tpositions\x18\x01 \x03(\x0b\x32\x14.gridops.v1.Position\"F\n\x14GetOpenOrdersRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x1e\n\x16\x63lient_order_id_prefix\x18\x02 \x01(\t\":\n\x15GetOpenOrdersResponse\x12!\n\x06orders\x18\x01 \x03(\x0b\x32\x11.gridops.v1.Order\"F\n\x0fGetOrderRequest\x12\x19\n\x0f\x63lient_order_id\x18\x01 \x01(\tH\x00\x12\x12\n\x08order_id\x18\x02 \x01(\tH\x00\x42\x04\n\x02id\"\xb9\x01\n\x11PlaceOrderRequest\x12\x17\n\x0f\x63lient_order_id\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x1e\n\x04side\x18\x03 \x01(\x0e\x32\x10.gridops.v1.Side\x12#\n\x04type\x18\x04 \x01(\x0e\x32\x15.gridops.v1.OrderType\x12\r\n\x05price\x18\x05 \x01(\t\x12\x10\n\x08quantity\x18\x06 \x01(\t\x12\x15\n\rfencing_token\x18\x07 \x01(\x04\"I\n\x12PlaceOrderResponse\x12 \n\x05order\x18\x01 \x01(\x0b\x32\x11.gridops.v1.Order\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"z\n\x12\x43\x61ncelOrderRequest\x12\x19\n\x0f\x63lient_order_id\x18\x01 \x01(\tH\x00\x12\x12\n\x08order_id\x18\x02 \x01(\tH\x00\x12\x15\n\rfencing_token\x18\x03 \x01(\x04\x12\x18\n\x10\x66\x65ncing_override\x18\x04 \x01(\tB\x04\n\x02id\"y\n\x16\x43\x61ncelAllOrdersRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x1e\n\x16\x63lient_order_id_prefix\x18\x02 \x01(\t\x12\x15\n\rfencing_token\x18\x03 \x01(\x04\x12\x18\n\x10\x66\x65ncing_override\x18\x04 \x01(\t\"<\n\x17\x43\x61ncelAllOrdersResponse\x12!\n\x06orders\x18\x01 \x03(\x0b\x32\x11.gridops.v1.Order\"&\n\x14GetSymbolInfoRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"\"\n\x10GetTickerRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"{\n\x0fGetFillsRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12)\n\x05since\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x16\x63lient_order_id_prefix\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\r\"3\n\x10GetFillsResponse\x12\x1f\n\x05\x66ills\x18\x01 \x03(\x0b\x32\x10.gridops.v1.Fill\"r\n\x12\x43laimWriterRequest\x12\x1e\n\x16\x63lient_order_id_prefix\x18\x01 \x01(\t\x12\x15\n\rfencing_token\x18\x02 \x01(\x04\x12\x0e\n\x06holder\x18\x03 \x01(\t\x12\x15\n\rlease_seconds\x18\x04 \x01(\r\"<\n\x13\x43laimWriterResponse\x12\x15\n\rfencing_token\x18\x01 \x01(\x04\x12\x0e\n\x06holder\x18\x02 \x01(\t\"\x19\n\x17SubscribeAccountRequest\"+\n\x19SubscribePositionsRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"[\n\x16SubscribeOrdersRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x1e\n\x16\x63lient_order_id_prefix\x18\x02 \x01(\t\x12\x11\n\tmax_batch\x18\x03 \x01(\r\")\n\x16SubscribePricesRequest\x12\x0f\n\x07symbols\x18\x01 \x03(\t\"[\n\rAccountUpdate\x12$\n\x07\x61\x63\x63ount\x18\x01 \x01(\x0b\x32\x13.gridops.v1.Account\x12\x12\n\nsession_id\x18\x0e \x01(\t\x12\x10\n\x08sequence\x18\x0f \x01(\x04\"^\n\x0ePositionUpdate\x12&\n\x08position\x18\x01 \x01(\x0b\x32\x14.gridops.v1.Position\x12\x12\n\nsession_id\x18\x0e \x01(\t\x12\x10\n\x08sequence\x18\x0f \x01(\x04\"u\n\x0bOrderUpdate\x12 \n\x05order\x18\x01 \x01(\x0b\x32\x11.gridops.v1.Order\x12\x1e\n\x04\x66ill\x18\x02 \x01(\x0b\x32\x10.gridops.v1.Fill\x12\x12\n\nsession_id\x18\x0e \x01(\t\x12\x10\n\x08sequence\x18\x0f \x01(\x04\"<\n\x10OrderUpdateBatch\x12(\n\x07updates\x18\x01 \x03(\x0b\x32\x17.gridops.v1.OrderUpdate\"W\n\x0bPriceUpdate\x12\"\n\x06ticker\x18\x01 \x01(\x0b\x32\x12.gridops.v1.Ticker\x12\x12\n\nsession_id\x18\x0e \x01(\t\x12\x10\n\x08sequence\x18\x0f \x01(\x04\x32\xba\n\n\x11\x45xchangeConnector\x12@\n\x07GetInfo\x12\x1a.gridops.v1.GetInfoRequest\x1a\x19.gridops.v1.ConnectorInfo\x12@\n\nGetAccount\x12\x1d.gridops.v1.GetAccountRequest\x1a\x13.gridops.v1.Account\x12Q\n\x0cGetPositions\x12\x1f.gridops.v1.GetPositionsRequest\x1a .gridops.v1.GetPositionsResponse\x12T\n\rGetOpenOrders\x12 .gridops.v1.GetOpenOrdersRequest\x1a!.gridops.v1.GetOpenOrdersResponse\x12:\n\x08GetOrder\x12\x1b.gridops.v1.GetOrderRequest\x1a\x11.gridops.v1.Order\x12K\n\nPlaceOrder\x12\x1d.gridops.v1.PlaceOrderRequest\x1a\x1e.gridops.v1.PlaceOrderResponse\x12@\n\x0b\x43\x61ncelOrder\x12\x1e.gridops.v1.CancelOrderRequest\x1a\x11.gridops.v1.Order\x12Z\n\x0f\x43\x61ncelAllOrders\x12\".gridops.v1.CancelAllOrdersRequest\x1a#.gridops.v1.CancelAllOrdersResponse\x12I\n\rGetSymbolInfo\x12 .gridops.v1.GetSymbolInfoRequest\x1a\x16.gridops.v1.SymbolInfo\x12=\n\tGetTicker\x12\x1c.gridops.v1.GetTickerRequest\x1a\x12.gridops.v1.Ticker\x12\x45\n\x08GetFills\x12\x1b.gridops.v1.GetFillsRequest\x1a\x1c.gridops.v1.GetFillsResponse\x12N\n\x0b\x43laimWriter\x12\x1e.gridops.v1.ClaimWriterRequest\x1a\x1f.gridops.v1.ClaimWriterResponse\x12T\n\x10SubscribeAccount\x12#.gridops.v1.SubscribeAccountRequest\x1a\x19.gridops.v1.AccountUpdate0\x01\x12Y\n\x12SubscribePositions\x12%.gridops.v1.SubscribePositionsRequest\x1a\x1a.gridops.v1.PositionUpdate0\x01\x12P\n\x0fSubscribeOrders\x12\".gridops.v1.SubscribeOrdersRequest\x1a\x17.gridops.v1.OrderUpdate0\x01\x12[\n\x15SubscribeOrderBatches\x12\".gridops.v1.SubscribeOrdersRequest\x1a\x1c.gridops.v1.OrderUpdateBatch0\x01\x12P\n\x0fSubscribePrices\x12\".gridops.v1.SubscribePricesRequest\x1a\x17.gridops.v1.PriceUpdate0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -50,41 +50,45 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETORDERREQUEST']._serialized_start=529
   _globals['_GETORDERREQUEST']._serialized_end=599
   _globals['_PLACEORDERREQUEST']._serialized_start=602
-  _globals['_PLACEORDERREQUEST']._serialized_end=764
-  _globals['_PLACEORDERRESPONSE']._serialized_start=766
-  _globals['_PLACEORDERRESPONSE']._serialized_end=839
-  _globals['_CANCELORDERREQUEST']._serialized_start=841
-  _globals['_CANCELORDERREQUEST']._serialized_end=914
-  _globals['_CANCELALLORDERSREQUEST']._serialized_start=916
-  _globals['_CANCELALLORDERSREQUEST']._serialized_end=988
-  _globals['_CANCELALLORDERSRESPONSE']._serialized_start=990
-  _globals['_CANCELALLORDERSRESPONSE']._serialized_end=1050
-  _globals['_GETSYMBOLINFOREQUEST']._serialized_start=1052
-  _globals['_GETSYMBOLINFOREQUEST']._serialized_end=1090
-  _globals['_GETTICKERREQUEST']._serialized_start=1092
-  _globals['_GETTICKERREQUEST']._serialized_end=1126
-  _globals['_GETFILLSREQUEST']._serialized_start=1128
-  _globals['_GETFILLSREQUEST']._serialized_end=1251
-  _globals['_GETFILLSRESPONSE']._serialized_start=1253
-  _globals['_GETFILLSRESPONSE']._serialized_end=1304
-  _globals['_SUBSCRIBEACCOUNTREQUEST']._serialized_start=1306
-  _globals['_SUBSCRIBEACCOUNTREQUEST']._serialized_end=1331
-  _globals['_SUBSCRIBEPOSITIONSREQUEST']._serialized_start=1333
-  _globals['_SUBSCRIBEPOSITIONSREQUEST']._serialized_end=1376
-  _globals['_SUBSCRIBEORDERSREQUEST']._serialized_start=1378
-  _globals['_SUBSCRIBEORDERSREQUEST']._serialized_end=1469
-  _globals['_SUBSCRIBEPRICESREQUEST']._serialized_start=1471
-  _globals['_SUBSCRIBEPRICESREQUEST']._serialized_end=1512
-  _globals['_ACCOUNTUPDATE']._serialized_start=1514
-  _globals['_ACCOUNTUPDATE']._serialized_end=1605
-  _globals['_POSITIONUPDATE']._serialized_start=1607
-  _globals['_POSITIONUPDATE']._serialized_end=1701
-  _globals['_ORDERUPDATE']._serialized_start=1703
-  _globals['_ORDERUPDATE']._serialized_end=1820
-  _globals['_ORDERUPDATEBATCH']._serialized_start=1822
-  _globals['_ORDERUPDATEBATCH']._serialized_end=1882
-  _globals['_PRICEUPDATE']._serialized_start=1884
-  _globals['_PRICEUPDATE']._serialized_end=1971
-  _globals['_EXCHANGECONNECTOR']._serialized_start=1974
-  _globals['_EXCHANGECONNECTOR']._serialized_end=3232
+  _globals['_PLACEORDERREQUEST']._serialized_end=787
+  _globals['_PLACEORDERRESPONSE']._serialized_start=789
+  _globals['_PLACEORDERRESPONSE']._serialized_end=862
+  _globals['_CANCELORDERREQUEST']._serialized_start=864
+  _globals['_CANCELORDERREQUEST']._serialized_end=986
+  _globals['_CANCELALLORDERSREQUEST']._serialized_start=988
+  _globals['_CANCELALLORDERSREQUEST']._serialized_end=1109
+  _globals['_CANCELALLORDERSRESPONSE']._serialized_start=1111
+  _globals['_CANCELALLORDERSRESPONSE']._serialized_end=1171
+  _globals['_GETSYMBOLINFOREQUEST']._serialized_start=1173
+  _globals['_GETSYMBOLINFOREQUEST']._serialized_end=1211
+  _globals['_GETTICKERREQUEST']._serialized_start=1213
+  _globals['_GETTICKERREQUEST']._serialized_end=1247
+  _globals['_GETFILLSREQUEST']._serialized_start=1249
+  _globals['_GETFILLSREQUEST']._serialized_end=1372
+  _globals['_GETFILLSRESPONSE']._serialized_start=1374
+  _globals['_GETFILLSRESPONSE']._serialized_end=1425
+  _globals['_CLAIMWRITERREQUEST']._serialized_start=1427
+  _globals['_CLAIMWRITERREQUEST']._serialized_end=1541
+  _globals['_CLAIMWRITERRESPONSE']._serialized_start=1543
+  _globals['_CLAIMWRITERRESPONSE']._serialized_end=1603
+  _globals['_SUBSCRIBEACCOUNTREQUEST']._serialized_start=1605
+  _globals['_SUBSCRIBEACCOUNTREQUEST']._serialized_end=1630
+  _globals['_SUBSCRIBEPOSITIONSREQUEST']._serialized_start=1632
+  _globals['_SUBSCRIBEPOSITIONSREQUEST']._serialized_end=1675
+  _globals['_SUBSCRIBEORDERSREQUEST']._serialized_start=1677
+  _globals['_SUBSCRIBEORDERSREQUEST']._serialized_end=1768
+  _globals['_SUBSCRIBEPRICESREQUEST']._serialized_start=1770
+  _globals['_SUBSCRIBEPRICESREQUEST']._serialized_end=1811
+  _globals['_ACCOUNTUPDATE']._serialized_start=1813
+  _globals['_ACCOUNTUPDATE']._serialized_end=1904
+  _globals['_POSITIONUPDATE']._serialized_start=1906
+  _globals['_POSITIONUPDATE']._serialized_end=2000
+  _globals['_ORDERUPDATE']._serialized_start=2002
+  _globals['_ORDERUPDATE']._serialized_end=2119
+  _globals['_ORDERUPDATEBATCH']._serialized_start=2121
+  _globals['_ORDERUPDATEBATCH']._serialized_end=2181
+  _globals['_PRICEUPDATE']._serialized_start=2183
+  _globals['_PRICEUPDATE']._serialized_end=2270
+  _globals['_EXCHANGECONNECTOR']._serialized_start=2273
+  _globals['_EXCHANGECONNECTOR']._serialized_end=3611
 # @@protoc_insertion_point(module_scope)

@@ -216,12 +216,15 @@ class PlaceOrderRequest(_message.Message):
     TYPE_FIELD_NUMBER: _builtins.int
     PRICE_FIELD_NUMBER: _builtins.int
     QUANTITY_FIELD_NUMBER: _builtins.int
+    FENCING_TOKEN_FIELD_NUMBER: _builtins.int
     client_order_id: _builtins.str
     symbol: _builtins.str
     side: _types_pb2.Side.ValueType
     type: _types_pb2.OrderType.ValueType
     price: _builtins.str
     quantity: _builtins.str
+    fencing_token: _builtins.int
+    """The writer's fencing token (see ClaimWriter); 0: none."""
     def __init__(
         self,
         *,
@@ -231,10 +234,11 @@ class PlaceOrderRequest(_message.Message):
         type: _types_pb2.OrderType.ValueType = ...,
         price: _builtins.str = ...,
         quantity: _builtins.str = ...,
+        fencing_token: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_order_id", b"client_order_id", "price", b"price", "quantity", b"quantity", "side", b"side", "symbol", b"symbol", "type", b"type"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_order_id", b"client_order_id", "fencing_token", b"fencing_token", "price", b"price", "quantity", b"quantity", "side", b"side", "symbol", b"symbol", "type", b"type"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -270,17 +274,28 @@ class CancelOrderRequest(_message.Message):
 
     CLIENT_ORDER_ID_FIELD_NUMBER: _builtins.int
     ORDER_ID_FIELD_NUMBER: _builtins.int
+    FENCING_TOKEN_FIELD_NUMBER: _builtins.int
+    FENCING_OVERRIDE_FIELD_NUMBER: _builtins.int
     client_order_id: _builtins.str
     order_id: _builtins.str
+    fencing_token: _builtins.int
+    """The writer's fencing token (see ClaimWriter); 0: none."""
+    fencing_override: _builtins.str
+    """Non-empty: cancel even though a live writer holds the strategy and no token is
+    given; the text says who and why, and is logged (the operator's finalizer,
+    `gridops cancel --force`).
+    """
     def __init__(
         self,
         *,
         client_order_id: _builtins.str = ...,
         order_id: _builtins.str = ...,
+        fencing_token: _builtins.int = ...,
+        fencing_override: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["client_order_id", b"client_order_id", "id", b"id", "order_id", b"order_id"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_order_id", b"client_order_id", "id", b"id", "order_id", b"order_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_order_id", b"client_order_id", "fencing_override", b"fencing_override", "fencing_token", b"fencing_token", "id", b"id", "order_id", b"order_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_id: _TypeAlias = _typing.Literal["client_order_id", "order_id"]  # noqa: Y015
     _WhichOneofArgType_id: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
@@ -294,6 +309,8 @@ class CancelAllOrdersRequest(_message.Message):
 
     SYMBOL_FIELD_NUMBER: _builtins.int
     CLIENT_ORDER_ID_PREFIX_FIELD_NUMBER: _builtins.int
+    FENCING_TOKEN_FIELD_NUMBER: _builtins.int
+    FENCING_OVERRIDE_FIELD_NUMBER: _builtins.int
     symbol: _builtins.str
     """Empty: every symbol."""
     client_order_id_prefix: _builtins.str
@@ -301,15 +318,21 @@ class CancelAllOrdersRequest(_message.Message):
     `<prefix>-<level>-<B|S>-<n>` with that very prefix ("btc" never selects
     "btc-2-5-B-1"); a trailing "-" is ignored.
     """
+    fencing_token: _builtins.int
+    """The writer's fencing token (see ClaimWriter); 0: none."""
+    fencing_override: _builtins.str
+    """As in CancelOrderRequest."""
     def __init__(
         self,
         *,
         symbol: _builtins.str = ...,
         client_order_id_prefix: _builtins.str = ...,
+        fencing_token: _builtins.int = ...,
+        fencing_override: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_order_id_prefix", b"client_order_id_prefix", "symbol", b"symbol"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_order_id_prefix", b"client_order_id_prefix", "fencing_override", b"fencing_override", "fencing_token", b"fencing_token", "symbol", b"symbol"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -429,6 +452,65 @@ class GetFillsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetFillsResponse: _TypeAlias = GetFillsResponse  # noqa: Y015
+
+@_typing.final
+class ClaimWriterRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CLIENT_ORDER_ID_PREFIX_FIELD_NUMBER: _builtins.int
+    FENCING_TOKEN_FIELD_NUMBER: _builtins.int
+    HOLDER_FIELD_NUMBER: _builtins.int
+    LEASE_SECONDS_FIELD_NUMBER: _builtins.int
+    client_order_id_prefix: _builtins.str
+    """The strategy: its client order id prefix (required)."""
+    fencing_token: _builtins.int
+    """The fencing token of the writer's lease, > 0; never smaller than an earlier claim's."""
+    holder: _builtins.str
+    """Who claims, for messages and logs (e.g. the pod name)."""
+    lease_seconds: _builtins.int
+    """How long the claim stays live without another claim; 0 releases it (a writer
+    that stops cleanly), which lets token-less cancels through at once.
+    """
+    def __init__(
+        self,
+        *,
+        client_order_id_prefix: _builtins.str = ...,
+        fencing_token: _builtins.int = ...,
+        holder: _builtins.str = ...,
+        lease_seconds: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_order_id_prefix", b"client_order_id_prefix", "fencing_token", b"fencing_token", "holder", b"holder", "lease_seconds", b"lease_seconds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimWriterRequest: _TypeAlias = ClaimWriterRequest  # noqa: Y015
+
+@_typing.final
+class ClaimWriterResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FENCING_TOKEN_FIELD_NUMBER: _builtins.int
+    HOLDER_FIELD_NUMBER: _builtins.int
+    fencing_token: _builtins.int
+    """The highest token the connector has seen for the strategy (the claim's, when
+    accepted).
+    """
+    holder: _builtins.str
+    def __init__(
+        self,
+        *,
+        fencing_token: _builtins.int = ...,
+        holder: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["fencing_token", b"fencing_token", "holder", b"holder"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClaimWriterResponse: _TypeAlias = ClaimWriterResponse  # noqa: Y015
 
 @_typing.final
 class SubscribeAccountRequest(_message.Message):

@@ -90,6 +90,11 @@ class ExchangeConnectorStub:
                 request_serializer=gridops_dot_v1_dot_connector__pb2.GetFillsRequest.SerializeToString,
                 response_deserializer=gridops_dot_v1_dot_connector__pb2.GetFillsResponse.FromString,
                 _registered_method=True)
+        self.ClaimWriter = channel.unary_unary(
+                '/gridops.v1.ExchangeConnector/ClaimWriter',
+                request_serializer=gridops_dot_v1_dot_connector__pb2.ClaimWriterRequest.SerializeToString,
+                response_deserializer=gridops_dot_v1_dot_connector__pb2.ClaimWriterResponse.FromString,
+                _registered_method=True)
         self.SubscribeAccount = channel.unary_stream(
                 '/gridops.v1.ExchangeConnector/SubscribeAccount',
                 request_serializer=gridops_dot_v1_dot_connector__pb2.SubscribeAccountRequest.SerializeToString,
@@ -183,6 +188,19 @@ class ExchangeConnectorServicer:
 
     def GetFills(self, request, context):
         """Fills at or after `since`: what happened while a client was away.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimWriter(self, request, context):
+        """Fencing: a market maker that holds its strategy's writer lease claims the strategy
+        (its client_order_id_prefix) with the lease's fencing token, and claims again at
+        each lease renewal. From then on the connector refuses every mutating call of that
+        strategy (PlaceOrder, CancelOrder, CancelAllOrders) with a lower token, and every
+        call with no token while the claim is live, with FAILED_PRECONDITION whose message
+        starts "fenced:" and names the strategy. A claim with a lower token than the
+        highest seen is refused the same way. See docs/market-maker.md, "One writer".
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -283,6 +301,11 @@ def add_ExchangeConnectorServicer_to_server(servicer, server):
                     servicer.GetFills,
                     request_deserializer=gridops_dot_v1_dot_connector__pb2.GetFillsRequest.FromString,
                     response_serializer=gridops_dot_v1_dot_connector__pb2.GetFillsResponse.SerializeToString,
+            ),
+            'ClaimWriter': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimWriter,
+                    request_deserializer=gridops_dot_v1_dot_connector__pb2.ClaimWriterRequest.FromString,
+                    response_serializer=gridops_dot_v1_dot_connector__pb2.ClaimWriterResponse.SerializeToString,
             ),
             'SubscribeAccount': grpc.unary_stream_rpc_method_handler(
                     servicer.SubscribeAccount,
@@ -607,6 +630,33 @@ class ExchangeConnector:
             '/gridops.v1.ExchangeConnector/GetFills',
             gridops_dot_v1_dot_connector__pb2.GetFillsRequest.SerializeToString,
             gridops_dot_v1_dot_connector__pb2.GetFillsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimWriter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gridops.v1.ExchangeConnector/ClaimWriter',
+            gridops_dot_v1_dot_connector__pb2.ClaimWriterRequest.SerializeToString,
+            gridops_dot_v1_dot_connector__pb2.ClaimWriterResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -54,6 +54,15 @@ class ExchangeConnectorStub:
     GetTicker: _grpc.UnaryUnaryMultiCallable[_connector_pb2.GetTickerRequest, _types_pb2.Ticker]
     GetFills: _grpc.UnaryUnaryMultiCallable[_connector_pb2.GetFillsRequest, _connector_pb2.GetFillsResponse]
     """Fills at or after `since`: what happened while a client was away."""
+    ClaimWriter: _grpc.UnaryUnaryMultiCallable[_connector_pb2.ClaimWriterRequest, _connector_pb2.ClaimWriterResponse]
+    """Fencing: a market maker that holds its strategy's writer lease claims the strategy
+    (its client_order_id_prefix) with the lease's fencing token, and claims again at
+    each lease renewal. From then on the connector refuses every mutating call of that
+    strategy (PlaceOrder, CancelOrder, CancelAllOrders) with a lower token, and every
+    call with no token while the claim is live, with FAILED_PRECONDITION whose message
+    starts "fenced:" and names the strategy. A claim with a lower token than the
+    highest seen is refused the same way. See docs/market-maker.md, "One writer".
+    """
     SubscribeAccount: _grpc.UnaryStreamMultiCallable[_connector_pb2.SubscribeAccountRequest, _connector_pb2.AccountUpdate]
     SubscribePositions: _grpc.UnaryStreamMultiCallable[_connector_pb2.SubscribePositionsRequest, _connector_pb2.PositionUpdate]
     SubscribeOrders: _grpc.UnaryStreamMultiCallable[_connector_pb2.SubscribeOrdersRequest, _connector_pb2.OrderUpdate]
@@ -85,6 +94,15 @@ class ExchangeConnectorAsyncStub(ExchangeConnectorStub):
     GetTicker: _aio.UnaryUnaryMultiCallable[_connector_pb2.GetTickerRequest, _types_pb2.Ticker]  # type: ignore[assignment]
     GetFills: _aio.UnaryUnaryMultiCallable[_connector_pb2.GetFillsRequest, _connector_pb2.GetFillsResponse]  # type: ignore[assignment]
     """Fills at or after `since`: what happened while a client was away."""
+    ClaimWriter: _aio.UnaryUnaryMultiCallable[_connector_pb2.ClaimWriterRequest, _connector_pb2.ClaimWriterResponse]  # type: ignore[assignment]
+    """Fencing: a market maker that holds its strategy's writer lease claims the strategy
+    (its client_order_id_prefix) with the lease's fencing token, and claims again at
+    each lease renewal. From then on the connector refuses every mutating call of that
+    strategy (PlaceOrder, CancelOrder, CancelAllOrders) with a lower token, and every
+    call with no token while the claim is live, with FAILED_PRECONDITION whose message
+    starts "fenced:" and names the strategy. A claim with a lower token than the
+    highest seen is refused the same way. See docs/market-maker.md, "One writer".
+    """
     SubscribeAccount: _aio.UnaryStreamMultiCallable[_connector_pb2.SubscribeAccountRequest, _connector_pb2.AccountUpdate]  # type: ignore[assignment]
     SubscribePositions: _aio.UnaryStreamMultiCallable[_connector_pb2.SubscribePositionsRequest, _connector_pb2.PositionUpdate]  # type: ignore[assignment]
     SubscribeOrders: _aio.UnaryStreamMultiCallable[_connector_pb2.SubscribeOrdersRequest, _connector_pb2.OrderUpdate]  # type: ignore[assignment]
@@ -179,6 +197,21 @@ class ExchangeConnectorServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_connector_pb2.GetFillsResponse, _abc.Awaitable[_connector_pb2.GetFillsResponse]]:
         """Fills at or after `since`: what happened while a client was away."""
+
+    @_abc_1.abstractmethod
+    def ClaimWriter(
+        self,
+        request: _connector_pb2.ClaimWriterRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_connector_pb2.ClaimWriterResponse, _abc.Awaitable[_connector_pb2.ClaimWriterResponse]]:
+        """Fencing: a market maker that holds its strategy's writer lease claims the strategy
+        (its client_order_id_prefix) with the lease's fencing token, and claims again at
+        each lease renewal. From then on the connector refuses every mutating call of that
+        strategy (PlaceOrder, CancelOrder, CancelAllOrders) with a lower token, and every
+        call with no token while the claim is live, with FAILED_PRECONDITION whose message
+        starts "fenced:" and names the strategy. A claim with a lower token than the
+        highest seen is refused the same way. See docs/market-maker.md, "One writer".
+        """
 
     @_abc_1.abstractmethod
     def SubscribeAccount(

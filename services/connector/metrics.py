@@ -10,6 +10,7 @@ from prometheus_client.registry import Collector
 
 from .adapter import ExchangeAdapter
 from .fanout import Hub, Topic
+from .fencing import Fencing
 
 LATENCY_BUCKETS = (
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -21,9 +22,10 @@ BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 class _StateCollector(Collector):
     """Reads live state at scrape time instead of mirroring it into gauges."""
 
-    def __init__(self, adapter: ExchangeAdapter, hub: Hub) -> None:
+    def __init__(self, adapter: ExchangeAdapter, hub: Hub, fencing: Fencing) -> None:
         self.adapter = adapter
         self.hub = hub
+        self.fencing = fencing
 
     def collect(self) -> Iterator[Metric]:
         upstream = GaugeMetricFamily(
@@ -60,12 +62,40 @@ class _StateCollector(Collector):
         yield subscribers
         yield coalesced
         yield overflows
+        yield from self._fencing()
+
+    def _fencing(self) -> Iterator[Metric]:
+        tokens = GaugeMetricFamily(
+            "gridops_connector_writer_token",
+            "Highest fencing token seen per strategy (client order id prefix).",
+            labels=["strategy"],
+        )
+        live = GaugeMetricFamily(
+            "gridops_connector_writer_live",
+            "1 while a market maker's writer claim on the strategy is live.",
+            labels=["strategy"],
+        )
+        for prefix, writer in self.fencing.writers():
+            tokens.add_metric([prefix], writer.token)
+            live.add_metric([prefix], 1 if self.fencing.live(writer) else 0)
+        refused = CounterMetricFamily(
+            "gridops_connector_fenced_calls",
+            "Calls refused by fencing (a stale writer's token, or no token while a writer "
+            "holds the strategy), by strategy and RPC.",
+            labels=["strategy", "method"],
+        )
+        for (prefix, method), count in sorted(self.fencing.refused.items()):
+            refused.add_metric([prefix, method], count)
+        yield tokens
+        yield live
+        yield refused
 
 
 class ConnectorMetrics:
-    def __init__(self, adapter: ExchangeAdapter, hub: Hub) -> None:
+    def __init__(self, adapter: ExchangeAdapter, hub: Hub, fencing: Fencing | None = None) -> None:
+        self.fencing = fencing or Fencing()
         self.registry = CollectorRegistry()
-        self.registry.register(_StateCollector(adapter, hub))
+        self.registry.register(_StateCollector(adapter, hub, self.fencing))
         self.messages_sent = Counter(
             "gridops_connector_messages_sent",
             "Stream updates sent to subscribers (each update inside a batch counts).",

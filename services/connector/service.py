@@ -33,6 +33,7 @@ from gridops.wire import (
 from . import validate
 from .adapter import ExchangeAdapter
 from .fanout import DEFAULT_MAX_BATCH, MAX_BATCH, Broadcast, Hub, Subscriber, Topic, match_all
+from .fencing import Fencing
 from .metrics import ConnectorMetrics
 from .upstream import Upstream
 
@@ -62,6 +63,8 @@ class ConnectorService:
         self.session_id = session_id
         self.started_at = started_at
         self.metrics = metrics
+        #: shared with the metrics, which report its tokens and refusals
+        self.fencing: Fencing = metrics.fencing
         self._session_metadata = ((SESSION_HEADER, session_id),)
         # One lock per client_order_id in flight, so two concurrent PlaceOrders with the
         # same id reach the adapter one after the other and the second sees the first.
@@ -128,6 +131,9 @@ class ConnectorService:
         self, request: cpb.PlaceOrderRequest, context: Context
     ) -> cpb.PlaceOrderResponse:
         order_request = validate.place_order(request, self.adapter.symbols())
+        self.fencing.check(
+            _strategy_of(order_request.client_order_id), request.fencing_token, "", "PlaceOrder"
+        )
         lock = self._placing.get(order_request.client_order_id)
         if lock is None:
             lock = asyncio.Lock()
@@ -137,15 +143,43 @@ class ConnectorService:
         return cpb.PlaceOrderResponse(order=order_to_pb(result.order), duplicate=result.duplicate)
 
     async def CancelOrder(self, request: cpb.CancelOrderRequest, context: Context) -> pb.Order:
-        return order_to_pb(await self.adapter.cancel_order(**validate.order_ref(request)))
+        ref = validate.order_ref(request)
+        client_order_id = ref.get("client_order_id")
+        if client_order_id is None and (request.fencing_token or self.fencing.any_live()):
+            # By exchange id: whose order it is decides which writer may cancel it.
+            client_order_id = (await self.adapter.get_order(**ref)).client_order_id
+        self.fencing.check(
+            _strategy_of(client_order_id or ""),
+            request.fencing_token,
+            request.fencing_override,
+            "CancelOrder",
+        )
+        return order_to_pb(await self.adapter.cancel_order(**ref))
 
     async def CancelAllOrders(
         self, request: cpb.CancelAllOrdersRequest, context: Context
     ) -> cpb.CancelAllOrdersResponse:
         symbol = validate.optional_symbol(request.symbol, self.adapter.symbols())
         prefix = validate.prefix(request.client_order_id_prefix)
+        self.fencing.check(
+            order_ids.normalize_prefix(prefix) or None,
+            request.fencing_token,
+            request.fencing_override,
+            "CancelAllOrders",
+        )
         orders = await self.adapter.cancel_all_orders(symbol, prefix)
         return cpb.CancelAllOrdersResponse(orders=[order_to_pb(o) for o in orders])
+
+    async def ClaimWriter(
+        self, request: cpb.ClaimWriterRequest, context: Context
+    ) -> cpb.ClaimWriterResponse:
+        writer = self.fencing.claim(
+            request.client_order_id_prefix,
+            request.fencing_token,
+            request.holder,
+            request.lease_seconds,
+        )
+        return cpb.ClaimWriterResponse(fencing_token=writer.token, holder=writer.holder)
 
     async def GetSymbolInfo(
         self, request: cpb.GetSymbolInfoRequest, context: Context
@@ -309,6 +343,12 @@ class ConnectorService:
         finally:
             self.hub.unsubscribe(subscriber)
             self._log_subscription(False, topic, peer, detail, since)
+
+
+def _strategy_of(client_order_id: str) -> str | None:
+    """The strategy (prefix) a grid id belongs to; None for any other id."""
+    split = order_ids.split_id(client_order_id)
+    return split[0] if split is not None else None
 
 
 def _order_detail(request: cpb.SubscribeOrdersRequest) -> str:

@@ -22,6 +22,8 @@ EXPECTED: dict[type[errors.GridopsError], tuple[grpc.StatusCode, type[errors.Gri
     errors.ResourceExhausted: (grpc.StatusCode.RESOURCE_EXHAUSTED, errors.ResourceExhausted),
     errors.Unauthenticated: (grpc.StatusCode.UNAUTHENTICATED, errors.Unauthenticated),
     errors.Internal: (grpc.StatusCode.INTERNAL, errors.Internal),
+    # A FAILED_PRECONDITION told apart by its message ("fenced: ...").
+    errors.Fenced: (grpc.StatusCode.FAILED_PRECONDITION, errors.Fenced),
     # The bare base class is "something unexpected".
     errors.GridopsError: (grpc.StatusCode.INTERNAL, errors.Internal),
 }
@@ -43,9 +45,17 @@ def test_code_for(cls: type[errors.GridopsError], code: grpc.StatusCode) -> None
 
 @pytest.mark.parametrize(("cls", "back"), [(cls, back) for cls, (_, back) in EXPECTED.items()])
 def test_round_trip(cls: type[errors.GridopsError], back: type[errors.GridopsError]) -> None:
-    error = error_for(code_for(cls("details here")), "details here")
+    sent = cls("details here")
+    error = error_for(code_for(sent), str(sent))
     assert type(error) is back
-    assert str(error) == "details here"
+    assert str(error) == str(sent)
+
+
+def test_a_fenced_refusal_is_told_from_other_failed_preconditions() -> None:
+    assert str(errors.Fenced("strategy 'btc' is held")) == "fenced: strategy 'btc' is held"
+    assert str(errors.Fenced("fenced: as sent")) == "fenced: as sent"
+    code = grpc.StatusCode.FAILED_PRECONDITION
+    assert type(error_for(code, "insufficient balance: fenced: no")) is errors.FailedPrecondition
 
 
 @pytest.mark.parametrize("cls", list(TO_CODE))
