@@ -54,6 +54,13 @@ def strategy_prefix(name: str) -> str:
     return f"{head}-{digest}" if head else digest
 
 
+def writer_lease_name(name: str) -> str:
+    """The Kubernetes Lease a strategy's market maker holds while it trades (its fencing
+    token lives there). Shared: the engine takes it, the operator deletes it with the
+    strategy. A prefix is lowercase letters, digits and dashes: a valid object name."""
+    return f"gridops-writer-{strategy_prefix(name)}"
+
+
 @dataclass(frozen=True, slots=True)
 class IdFields:
     """What follows the prefix in a grid id."""
