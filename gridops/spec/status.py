@@ -17,6 +17,7 @@ ConditionType = Literal[
     "Synced",
     "RiskHalted",
     "Paused",
+    "Fenced",
     "Ready",
 ]
 #: a signed decimal in plain notation (PnL can be negative)
@@ -54,7 +55,7 @@ class StrategyStatus(SpecModel):
         default_factory=list,
         json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]},
         description="ConnectorReady, MarketMakerReady, LiveServerReady, Synced, RiskHalted, "
-        "Paused, Ready",
+        "Paused, Fenced, Ready",
     )
     price: NonNegativeDecimal | None = Field(None, description="last price (quote asset)")
     position: str | None = Field(None, pattern=SIGNED, description="position (base asset)")
