@@ -118,6 +118,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cancel.add_argument(
         "--yes", "-y", action="store_true", help="do not ask; needed without a terminal"
     )
+    cancel.add_argument(
+        "--force",
+        action="store_true",
+        help="cancel even while a market maker holds the strategy (the connector logs "
+        "who forced it); without it such a cancel is refused",
+    )
     cancel.set_defaults(run=_guarded(_cancel))
 
     check = sub.add_parser(

@@ -1,19 +1,26 @@
-"""`gridops cancel --connector HOST:PORT --prefix PREFIX [--symbol S] [--yes]`.
+"""`gridops cancel --connector HOST:PORT --prefix PREFIX [--symbol S] [--yes] [--force]`.
 
 Cancels one strategy's open orders: the ids `<prefix>-<level>-<B|S>-<n>` of exactly that
 prefix (the connector's filter, so `btc` never touches `btc-2`'s orders). It lists them
 first and asks, unless --yes; without a terminal to ask on, --yes is required. Afterwards
 it asks the connector again and says what is still open: a running market maker places
 its grid again, so pause it (or stop it) first.
+
+While a market maker trades the strategy it holds it at the connector (its writer claim),
+and the connector refuses a cancel from anyone else; --force sends an override naming
+who forced it, which the connector logs, and the cancel goes through.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
+import socket
 import sys
 from collections.abc import Callable
 
+from gridops import errors
 from gridops.order_ids import is_valid_prefix, normalize_prefix, strategy_prefix
 
 from .connector import connected, read_token, translated
@@ -45,6 +52,19 @@ def prefix_hint(prefix: str) -> str:
     return ""
 
 
+def force_override() -> str:
+    """The override `--force` sends: who forced the cancel, for the connector's log."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name, no $USER: the override must still go out
+        user = "unknown"
+    try:
+        host = socket.gethostname()
+    except OSError:
+        host = "unknown"
+    return f"gridops cancel --force by {user}@{host}"
+
+
 def ask_on_terminal(question: str) -> bool:
     try:
         answer = input(f"{question} [y/N] ")
@@ -63,18 +83,25 @@ def run(ns: argparse.Namespace) -> None:
         )
     token = read_token(ns.token_file)
     ask = None if ns.yes else ask_on_terminal
-    code = asyncio.run(cancel(ns.connector, token, prefix, ns.symbol, ask))
+    override = force_override() if ns.force else ""
+    code = asyncio.run(cancel(ns.connector, token, prefix, ns.symbol, ask, override))
     if code:
         raise SystemExit(code)
 
 
 async def cancel(
-    address: str, token: str | None, prefix: str, symbol: str | None, ask: Ask | None
+    address: str,
+    token: str | None,
+    prefix: str,
+    symbol: str | None,
+    ask: Ask | None,
+    override: str = "",
 ) -> int:
     """List, confirm (unless `ask` is None), cancel, list what is left.
 
     The exit code: 0 when none is left open, 1 when the user said no or some are still
-    open (a market maker placed them again).
+    open (a market maker placed them again). `override` (who forces it) cancels past a
+    market maker's claim on the strategy; without it such a cancel is a CliError.
     """
     style = style_for(sys.stdout)
     where = f"prefix {prefix}" + (f", symbol {symbol}" if symbol else "")
@@ -93,7 +120,14 @@ async def cancel(
             print("nothing cancelled")
             return 1
         with translated(address):
-            cancelled = await client.cancel_all_orders(symbol, prefix)
+            try:
+                cancelled = await client.cancel_all_orders(symbol, prefix, override=override)
+            except errors.Fenced as error:
+                raise CliError(
+                    f"nothing cancelled: a market maker holds strategy {prefix}; stop it "
+                    f"first, or pass --force to cancel anyway (the connector at {address}: "
+                    f"{error})"
+                ) from None
             left = await client.get_open_orders(symbol, prefix)
     print(f"cancelled {count(len(cancelled), 'order')}")
     if cancelled:

@@ -10,6 +10,7 @@ import pytest
 from gridops.client import ConnectorClient
 from gridops.models import OrderRequest, Side
 from tests.support.connector import ConnectorProcess
+from tests.support.poll import wait_until
 
 from .cli import ANSI, clean_env, gridops, on_terminal
 
@@ -117,3 +118,40 @@ async def test_a_connector_with_a_token(tmp_path: Path) -> None:
         assert "--token-file" in missing.error_line
     finally:
         process.stop()
+
+
+async def test_a_strategy_a_market_maker_holds_needs_force(
+    both: ConnectorClient, exchange: ConnectorProcess
+) -> None:
+    # What a running market maker does at the connector: claim its strategy's writer.
+    await both.claim_writer("btc", 5, "mm-btc", 60)
+    args = ("cancel", "--connector", exchange.address, "--prefix", "btc", "--yes")
+    refused = gridops(*args)
+    assert refused.code == 2
+    line = refused.error_line
+    assert line.startswith("gridops: nothing cancelled: a market maker holds strategy btc;")
+    assert "stop it first, or pass --force" in line
+    assert "mm-btc" in line
+    assert "cancelled 3" not in refused.out
+    assert await open_ids(both) == set(OURS + THEIRS)
+
+    forced = gridops(*args, "--force")
+    assert forced.code == 0, forced.err
+    assert "cancelled 3 orders" in forced.out
+    assert await open_ids(both) == set(THEIRS)
+    # The connector logs who forced it past the market maker.
+    wait_until(
+        lambda: "gridops cancel --force by " in exchange.output,
+        timeout=5,
+        message="the override in the connector's log",
+    )
+
+
+async def test_force_changes_nothing_without_a_market_maker(
+    both: ConnectorClient, exchange: ConnectorProcess
+) -> None:
+    args = ("cancel", "--connector", exchange.address, "--prefix", "btc", "--yes", "--force")
+    done = gridops(*args)
+    assert done.code == 0, done.err
+    assert "cancelled 3 orders" in done.out
+    assert await open_ids(both) == set(THEIRS)

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from gridops.human.cancel import check_prefix, prefix_hint
+from gridops.human.cancel import check_prefix, force_override, prefix_hint
 from gridops.human.controls import Controls
 from gridops.human.errors import CliError
 from gridops.human.sources import Snapshot
@@ -82,3 +82,27 @@ def test_cancel_prefixes() -> None:
     derived = strategy_prefix(long_name)
     assert derived != long_name
     assert prefix_hint(long_name).endswith(f"its order ids use the prefix {derived})")
+
+
+def test_cancel_force_names_who_forced_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gridops.cli import build_parser
+
+    common = ["cancel", "--connector", "127.0.0.1:1", "--prefix", "btc"]
+    assert build_parser().parse_args([*common, "--force"]).force is True
+    assert build_parser().parse_args(common).force is False
+
+    monkeypatch.setattr("getpass.getuser", lambda: "alice")
+    monkeypatch.setattr("socket.gethostname", lambda: "desk-7")
+    assert force_override() == "gridops cancel --force by alice@desk-7"
+
+
+def test_cancel_force_without_a_user_or_host_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_user() -> str:
+        raise KeyError("getpwuid(): uid not found: 4242")  # what a uid without an entry gives
+
+    def no_host() -> str:
+        raise OSError("no host name")
+
+    monkeypatch.setattr("getpass.getuser", no_user)
+    monkeypatch.setattr("socket.gethostname", no_host)
+    assert force_override() == "gridops cancel --force by unknown@unknown"
