@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import connector, live_server, market_maker
+from . import access, connector, live_server, market_maker
 from .pods import Manifest
 from .settings import OperatorSettings
 from .strategy import Strategy
@@ -12,12 +12,15 @@ from .strategy import Strategy
 
 @dataclass(frozen=True)
 class Desired:
-    """The children to apply; the connector's under the strategy's own field manager."""
+    """The children to apply; the shared ones (connector, access) under the strategy's
+    own field manager, the access first (the market maker's pod names its account)."""
 
     own: list[Manifest]
     connector: list[Manifest]
     #: kinds/names that must NOT exist (e.g. a live server that was disabled)
     absent: list[tuple[str, str]]
+    #: the market maker's ServiceAccount, Role and RoleBinding, shared in the namespace
+    access: list[Manifest]
 
 
 def desired(strategy: Strategy, settings: OperatorSettings, *, use_claim: bool) -> Desired:
@@ -38,4 +41,4 @@ def desired(strategy: Strategy, settings: OperatorSettings, *, use_claim: bool) 
     sim = connector.config_map(strategy)
     if sim is not None:
         shared.insert(0, sim)
-    return Desired(own=own, connector=shared, absent=absent)
+    return Desired(own=own, connector=shared, absent=absent, access=access.manifests(strategy))

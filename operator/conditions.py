@@ -57,6 +57,14 @@ class Observation:
     engine_error: str = ""
 
 
+#: engine phases that are not a reconcile in progress (docs/market-maker.md, "One writer")
+_ENGINE_PHASES = {
+    "standby": "the engine stands by: another market maker holds the writer lease, or its "
+    "lease has not expired yet",
+    "fenced": "the engine is fenced: another market maker holds the strategy",
+}
+
+
 def _condition(kind: str, ok: bool | None, reason: str, message: str) -> Status:
     status = "Unknown" if ok is None else ("True" if ok else "False")
     return {"type": kind, "status": status, "reason": reason, "message": message}
@@ -79,9 +87,8 @@ def _synced(obs: Observation) -> Status:
             "Synced", True, "Reconciled", "the engine has reconciled with the connector"
         )
     phase = str(doc.get("phase") or "syncing")
-    return _condition(
-        "Synced", False, phase.capitalize(), f"the engine is {phase}, not reconciled yet"
-    )
+    message = _ENGINE_PHASES.get(phase, f"the engine is {phase}, not reconciled yet")
+    return _condition("Synced", False, phase.capitalize(), message)
 
 
 def _halted(obs: Observation, previous: Mapping[str, Status]) -> Status:
@@ -102,6 +109,39 @@ def _halted(obs: Observation, previous: Mapping[str, Status]) -> Status:
             "gridops.io/clear-halt=now",
         )
     return _condition("RiskHalted", False, "WithinLimits", "no risk rule is tripped")
+
+
+def _writers(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """(this engine, the writer holding the lease) from /status.writer, "" when unsaid."""
+    writer = doc.get("writer")
+    if not isinstance(writer, Mapping):
+        return "", ""
+    me = str(writer.get("holder") or "")
+    if me and writer.get("token") is not None:
+        me += f", fencing token {writer['token']}"
+    return me, str(writer.get("heldBy") or "")
+
+
+def _fenced(obs: Observation) -> Status:
+    """True while another market maker holds the strategy and the connector refuses this
+    one (it was frozen or cut off past its lease): it trades nothing until it is back."""
+    doc = obs.engine
+    if doc is None:
+        return _condition("Fenced", None, "StatusUnavailable", "no engine status")
+    me, other = _writers(doc)
+    if doc.get("fenced"):
+        message = "another market maker holds the strategy" + (f": {other}" if other else "")
+        message += "; the connector refuses this one's orders and cancels"
+        message += f" ({me})" if me else ""
+        reason = doc.get("fencedReason")
+        return _condition("Fenced", True, "Fenced", message + (f": {reason}" if reason else ""))
+    writer = doc.get("writer")
+    if isinstance(writer, Mapping) and writer.get("standby"):
+        held = f", held by {other}" if other else ""
+        return _condition(
+            "Fenced", False, "Standby", f"waiting for the writer lease{held} before trading"
+        )
+    return _condition("Fenced", False, "SoleWriter", "no other market maker holds the strategy")
 
 
 def _paused(obs: Observation) -> Status:
@@ -136,9 +176,21 @@ def _conditions(obs: Observation, previous: Mapping[str, Status]) -> list[Status
         live = _workload("LiveServerReady", obs.live_server, "the live server")
     else:
         live = _condition("LiveServerReady", True, "Disabled", "spec.liveServer.enabled is false")
-    found = [connector, market_maker, live, _synced(obs), _halted(obs, previous), _paused(obs)]
+    fenced = _fenced(obs)
+    found = [
+        connector,
+        market_maker,
+        live,
+        _synced(obs),
+        _halted(obs, previous),
+        _paused(obs),
+        fenced,
+    ]
     failing = [c for c in found if c["type"] in REQUIRED and c["status"] != "True"]
-    if failing:
+    if fenced["status"] == "True":
+        # the cause, where MarketMakerReady=False would only show the symptom
+        ready = _condition("Ready", False, "Fenced", fenced["message"])
+    elif failing:
         first = failing[0]
         ready = _condition("Ready", False, f"{first['type']}False", first["message"])
     else:
@@ -157,8 +209,10 @@ def _phase(obs: Observation, conditions: Mapping[str, Status], previous_phase: s
         if conditions["RiskHalted"]["status"] == "True":
             return "Halted"
         return "Running"
+    if conditions["Fenced"]["status"] == "True":
+        return "Degraded"  # it runs, but another market maker trades the strategy
     if obs.connector.ready and obs.market_maker.running:
-        return "Syncing"  # the engine runs and is reconciling
+        return "Syncing"  # the engine runs and is reconciling (or stands by for its lease)
     return "Degraded" if previous_phase in HEALTHY_PHASES else "Pending"
 
 

@@ -18,6 +18,15 @@ class Temporary(OperatorError):
         self.delay = delay
 
 
+class Unreachable(Temporary):
+    """The connector (or its exchange) does not answer: it may come back, or never."""
+
+
+class WriterLive(Temporary):
+    """A market maker's claim on the strategy is still live at the connector: it ends by
+    itself within the strategy's engine.leaseSeconds."""
+
+
 class Invalid(OperatorError):
     """The object cannot be acted on as it is: retrying changes nothing until it changes."""
 

@@ -55,6 +55,10 @@ KINDS = {
     "Secret": Kind("v1", "secrets"),
     "PersistentVolumeClaim": Kind("v1", "persistentvolumeclaims"),
     "Pod": Kind("v1", "pods"),
+    "ServiceAccount": Kind("v1", "serviceaccounts"),
+    "Role": Kind("rbac.authorization.k8s.io/v1", "roles"),
+    "RoleBinding": Kind("rbac.authorization.k8s.io/v1", "rolebindings"),
+    "Lease": Kind("coordination.k8s.io/v1", "leases"),
     "StorageClass": Kind("storage.k8s.io/v1", "storageclasses", namespaced=False),
     "GridStrategy": Kind("gridops.io/v1alpha1", "gridstrategies"),
 }

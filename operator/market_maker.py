@@ -69,7 +69,14 @@ def deployment(strategy: Strategy, settings: OperatorSettings, *, use_claim: boo
         "--http-port", str(names.MARKET_MAKER_PORT),
         "--control-token-file", f"{CONTROL_MOUNT}/{TOKEN_KEY}",
     ]  # fmt: skip
-    env: list[Manifest] = []
+    # the writer Lease lives beside the engine, and its holder names the pod that trades
+    env: list[Manifest] = [
+        {"name": variable, "valueFrom": {"fieldRef": {"fieldPath": path}}}
+        for variable, path in (
+            ("GRIDOPS_LEASE_NAMESPACE", "metadata.namespace"),
+            ("GRIDOPS_LEASE_HOLDER", "metadata.name"),
+        )
+    ]
     secret = strategy.spec.engine.database_url_secret
     if secret is not None:
         env.append(
@@ -110,7 +117,7 @@ def deployment(strategy: Strategy, settings: OperatorSettings, *, use_claim: boo
         names.market_maker(name),
         strategy.namespace,
         names.strategy_labels(name, names.MARKET_MAKER),
-        pods.pod_spec(main, volumes),
+        pods.pod_spec(main, volumes, service_account=names.MARKET_MAKER_ACCESS),
         annotations={names.CONFIG_HASH: config_hash(strategy)},
         owners=[strategy.owner()],
     )

@@ -20,6 +20,8 @@ BASE_LABELS = {"app.kubernetes.io/name": "gridops", "app.kubernetes.io/managed-b
 MARKET_MAKER = "market-maker"
 LIVE_SERVER = "live-server"
 CONNECTOR = "connector"
+#: the market makers' ServiceAccount, Role and RoleBinding: one set per namespace
+MARKET_MAKER_ACCESS = "gridops-market-maker"
 
 CONNECTOR_GRPC_PORT = 50051
 CONNECTOR_METRICS_PORT = 9090

@@ -72,6 +72,13 @@ def children_of(
     return found, by_component
 
 
+def _condition_status(status: Mapping[str, Any], kind: str) -> str:
+    for condition in status.get("conditions") or ():
+        if isinstance(condition, Mapping) and condition.get("type") == kind:
+            return str(condition.get("status") or "")
+    return ""
+
+
 def _changed(current: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     return any(current.get(key) != value for key, value in new.items())
 
@@ -85,6 +92,8 @@ class Observer:
         self._figures_at: dict[str, float] = {}
         self._phase: dict[str, str] = {}
         self._warned: dict[str, set[str]] = {}
+        #: the Fenced condition's status last written, per strategy uid
+        self._fenced: dict[str, str] = {}
 
     # -- waking ------------------------------------------------------------------------
 
@@ -104,7 +113,7 @@ class Observer:
 
     def forget(self, namespace: str, name: str, uid: str) -> None:
         self.wake(namespace, strategy=name)
-        for table in (self._last_full, self._figures_at, self._phase, self._warned):
+        for table in (self._last_full, self._figures_at, self._phase, self._warned, self._fenced):
             table.pop(uid, None)
 
     # -- the loop ----------------------------------------------------------------------
@@ -132,6 +141,7 @@ class Observer:
         finally:
             self._wakes.pop((namespace, name), None)
             self._phase.pop(uid, None)
+            self._fenced.pop(uid, None)
 
     async def once(
         self,
@@ -146,6 +156,8 @@ class Observer:
         namespace, name, uid = meta["namespace"], meta["name"], meta["uid"]
         generation = meta.get("generation", 0)
         self._phase.setdefault(uid, str(status.get("phase") or ""))
+        # from the stored status: an operator restart does not repeat the Event
+        self._fenced.setdefault(uid, _condition_status(status, "Fenced"))
         try:
             strategy = reconciler.parse(name, namespace, uid, generation, spec)
         except Invalid as invalid:
@@ -232,6 +244,12 @@ class Observer:
                 "GridStrategy", namespace, name, {"status": new}, subresource="status"
             )
             self._figures_at[uid] = now
+        fenced = _condition_status(new, "Fenced")
+        if fenced != self._fenced.get(uid):
+            self._fenced[uid] = fenced
+            if fenced == "True":
+                condition = next(c for c in new["conditions"] if c["type"] == "Fenced")
+                emit("Warning", "Fenced", condition["message"])
         if new["phase"] != self._phase.get(uid):
             self._phase[uid] = new["phase"]
             kind = "Warning" if new["phase"] in WARNING_PHASES else "Normal"

@@ -90,8 +90,15 @@ def container(
     }
 
 
-def pod_spec(main: Manifest, volumes: list[Manifest], *, grace: int = 15) -> Manifest:
-    return {
+def pod_spec(
+    main: Manifest,
+    volumes: list[Manifest],
+    *,
+    grace: int = 15,
+    service_account: str | None = None,
+) -> Manifest:
+    """`service_account`: the pod calls the API as it (a token is mounted); else no access."""
+    spec: Manifest = {
         "containers": [main],
         "securityContext": POD_SECURITY,
         # no API access, and no *_SERVICE_HOST variables that could look like GRIDOPS_* settings
@@ -100,6 +107,10 @@ def pod_spec(main: Manifest, volumes: list[Manifest], *, grace: int = 15) -> Man
         "terminationGracePeriodSeconds": grace,
         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}, *volumes],
     }
+    if service_account is not None:
+        spec["serviceAccountName"] = service_account
+        spec["automountServiceAccountToken"] = True
+    return spec
 
 
 def metadata(name: str, namespace: str, labels: dict[str, str], owners: list[Manifest]) -> Manifest:

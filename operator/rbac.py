@@ -22,6 +22,13 @@ RULES: dict[tuple[str, str], frozenset[str]] = {
     # the control token: created once, read back to call the market maker
     ("", "secrets"): frozenset({"get", "create"}),
     ("", "pods"): frozenset({"list", "watch"}),
+    # the market maker's access (operator/access.py), applied in each strategy's namespace
+    ("", "serviceaccounts"): frozenset({"create", "patch"}),
+    ("rbac.authorization.k8s.io", "roles"): frozenset({"create", "patch"}),
+    ("rbac.authorization.k8s.io", "rolebindings"): frozenset({"create", "patch"}),
+    # the API server lets the operator grant only verbs it holds itself (RBAC escalation
+    # prevention): the engine's verbs on its writer Lease; delete is the finalizer's own
+    ("coordination.k8s.io", "leases"): frozenset({"get", "create", "update", "patch", "delete"}),
     # whether the cluster has a default StorageClass
     ("storage.k8s.io", "storageclasses"): frozenset({"list"}),
     # kopf's scanning: it notices the CRD (re)appear and the namespaces come and go

@@ -17,13 +17,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from gridops.order_ids import strategy_prefix
+from gridops.order_ids import strategy_prefix, writer_lease_name
 from gridops.spec import ExchangeSettings, StrategySpec
 
 from . import accounts, children, connector, names, observe, orders
 from .conditions import Blocked, Observation
 from .engine_http import EngineHttp
-from .errors import Invalid, Temporary
+from .errors import Invalid, Temporary, Unreachable, WriterLive
 from .kube import Kube
 from .market_maker import TOKEN_KEY, control_secret
 from .settings import OperatorSettings
@@ -137,6 +137,9 @@ async def apply_children(
         else:
             await ctx.kube.apply(manifest, manager)
 
+    # before the Deployment: a pod naming a missing ServiceAccount is refused, and the
+    # ReplicaSet retries it with a growing backoff
+    await asyncio.gather(*(put(m, manager) for m in wanted.access))
     # independent objects: the pods wait for what they mount, the engine for its connector
     await asyncio.gather(
         *(put(m, manager) for m in wanted.connector),
@@ -271,18 +274,44 @@ async def finalize(
             "CancelSkipped",
             f"annotation {names.SKIP_CANCEL}: the strategy's open orders were NOT cancelled",
         )
+        await _delete_writer_lease(ctx, name, namespace)
         return
     exchange = exchange_of(spec)
+    force = (
+        f"to delete without cancelling (orders stay open): kubectl annotate gridstrategy "
+        f"{name} {names.SKIP_CANCEL}=true"
+    )
     if not connector_exists:
         if exchange.name == "sim":
             emit("Normal", "NothingToCancel", "no connector: the simulated exchange is gone")
+            await _delete_writer_lease(ctx, name, namespace)
             return
-        raise Temporary(f"connector {names.connector(exchange)} is missing", delay=5)
+        message = f"connector {names.connector(exchange)} is missing"
+        emit("Warning", "CancelPending", f"cannot cancel the open orders: {message}; {force}")
+        raise Temporary(message, delay=5)
     prefix = strategy_prefix(name)
     address = names.connector_address(exchange, namespace)
     try:
         cancelled = await orders.cancel_all(address, "", prefix)
+    except WriterLive as error:
+        emit(
+            "Warning",
+            "CancelPending",
+            "a market maker still holds the strategy at the connector (a pod that went "
+            "without releasing its claim): the cancel waits for its claim to end, within "
+            f"spec.engine.leaseSeconds: {error}",
+        )
+        raise
+    except Unreachable as error:
+        emit("Warning", "CancelPending", f"cannot cancel the open orders yet: {error}; {force}")
+        raise
     except Temporary as error:
         emit("Warning", "CancelPending", f"cannot cancel the open orders yet: {error}")
         raise
+    await _delete_writer_lease(ctx, name, namespace)
     emit("Normal", "OrdersCancelled", f"{cancelled} open orders cancelled; none left")
+
+
+async def _delete_writer_lease(ctx: Context, name: str, namespace: str) -> None:
+    """The engine's writer Lease outlives its pods; the strategy takes it along."""
+    await ctx.kube.delete("Lease", namespace, writer_lease_name(name))

@@ -10,6 +10,8 @@ import yaml
 
 from gridops.market_maker.config import load_config
 from gridops.operator import children, names
+from gridops.operator.kube import KINDS
+from gridops.operator.rbac import RULES
 from gridops.operator.settings import OperatorSettings
 from gridops.operator.strategy import DATA_MOUNT, config_hash
 
@@ -84,7 +86,9 @@ def test_every_pod_is_non_root_read_only_limited_and_probed() -> None:
         pod = deployment["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert pod["securityContext"]["runAsUser"] == 10001
-        assert pod["automountServiceAccountToken"] is False
+        engine = deployment["metadata"]["name"] == "btc-grid-mm"
+        assert pod["automountServiceAccountToken"] is engine
+        assert pod.get("serviceAccountName") == ("gridops-market-maker" if engine else None)
         assert pod["enableServiceLinks"] is False
         (container,) = pod["containers"]
         security = container["securityContext"]
@@ -250,3 +254,64 @@ def test_the_dashboard_knows_the_operator_manages_the_strategy() -> None:
     args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
     assert args[args.index("--operator-managed") + 1] == "trading"
     assert args[args.index("--market-maker") + 1] == "http://btc-grid-mm.trading.svc:8080"
+
+
+def test_only_the_market_maker_holds_a_token_and_knows_its_lease() -> None:
+    deployment = by_kind_name(everything())[("Deployment", "btc-grid-mm")]
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "gridops-market-maker"
+    assert pod["automountServiceAccountToken"] is True
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    assert env["GRIDOPS_LEASE_NAMESPACE"]["valueFrom"] == {
+        "fieldRef": {"fieldPath": "metadata.namespace"}
+    }
+    assert env["GRIDOPS_LEASE_HOLDER"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
+
+
+def test_the_market_maker_access_is_shared_in_the_namespace() -> None:
+    wanted = children.desired(strategy(), SETTINGS, use_claim=True)
+    found = by_kind_name(wanted.access)
+    assert set(found) == {
+        ("ServiceAccount", "gridops-market-maker"),
+        ("Role", "gridops-market-maker"),
+        ("RoleBinding", "gridops-market-maker"),
+    }
+    for manifest in wanted.access:
+        metadata = manifest["metadata"]
+        assert metadata["namespace"] == "trading"
+        assert metadata["labels"] == {**BASE, "app.kubernetes.io/component": "market-maker"}
+        # co-owned like the connector: it goes with the namespace's last strategy
+        (owner,) = metadata["ownerReferences"]
+        assert (owner["uid"], owner["controller"]) == ("uid-btc-grid", False)
+    (rule,) = found[("Role", "gridops-market-maker")]["rules"]
+    assert rule == {
+        "apiGroups": ["coordination.k8s.io"],
+        "resources": ["leases"],
+        "verbs": ["get", "create", "update", "patch"],
+    }
+    binding = found[("RoleBinding", "gridops-market-maker")]
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": "gridops-market-maker",
+    }
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "gridops-market-maker", "namespace": "trading"}
+    ]
+    # another strategy's set is the same objects, with its own owner
+    other = children.desired(strategy("eth-grid"), SETTINGS, use_claim=True).access
+    assert [m["metadata"]["name"] for m in other] == [m["metadata"]["name"] for m in wanted.access]
+    assert other[0]["metadata"]["ownerReferences"][0]["uid"] == "uid-eth-grid"
+
+
+def test_the_operator_holds_what_it_applies_and_what_its_role_grants() -> None:
+    wanted = children.desired(strategy(), SETTINGS, use_claim=True)
+    for manifest in wanted.own + wanted.connector + wanted.access:
+        kind = KINDS[manifest["kind"]]
+        assert {"create", "patch"} <= RULES[(kind.group, kind.plural)], manifest["kind"]
+    # RBAC escalation prevention: a Role may grant only verbs its creator holds
+    role = next(m for m in wanted.access if m["kind"] == "Role")
+    for rule in role["rules"]:
+        for group in rule["apiGroups"]:
+            for resource in rule["resources"]:
+                assert set(rule["verbs"]) <= RULES[(group, resource)]

@@ -53,10 +53,12 @@ def test_all_ready_and_synced_is_running_and_ready() -> None:
         "Synced",
         "RiskHalted",
         "Paused",
+        "Fenced",
         "Ready",
     }
     assert found["Ready"]["status"] == "True"
     assert found["RiskHalted"]["status"] == "False"
+    assert (found["Fenced"]["status"], found["Fenced"]["reason"]) == ("False", "SoleWriter")
     assert all(c["observedGeneration"] == 3 for c in found.values())
     assert status["observedGeneration"] == 3
     assert status["price"] == "50000.1"
@@ -146,3 +148,65 @@ def test_a_disabled_live_server_is_not_a_failure() -> None:
 def test_deleting() -> None:
     status = build_status(None, observation(deleting=True), T0)
     assert status["phase"] == "Deleting"
+
+
+WRITER = {"lease": "kubernetes", "holder": "btc-grid-mm-7d9f-x2", "token": 17, "standby": False}
+NOT_READY = Workload(exists=True, running=True, reason="NotReady", message="running, not ready")
+
+
+def test_a_fenced_engine_is_degraded_and_names_the_writers() -> None:
+    running = build_status(None, observation(), T0)
+    fenced = {
+        **ENGINE,
+        "synced": False,
+        "phase": "fenced",
+        "fenced": True,
+        "fencedReason": "strategy 'btc-grid' is held by btc-grid-spare with fencing token 18",
+        "writer": {**WRITER, "standby": True, "heldBy": "btc-grid-spare (token 18)"},
+    }
+    status = build_status(running, observation(market_maker=NOT_READY, engine=fenced), T0)
+    found = conditions(status)
+    condition = found["Fenced"]
+    assert (condition["status"], condition["reason"]) == ("True", "Fenced")
+    assert "btc-grid-spare (token 18)" in condition["message"]
+    assert "btc-grid-mm-7d9f-x2, fencing token 17" in condition["message"]
+    assert "held by btc-grid-spare with fencing token 18" in condition["message"]
+    # the cause, not the symptom (MarketMakerReady=False: readyz answers 503)
+    assert (found["Ready"]["status"], found["Ready"]["reason"]) == ("False", "Fenced")
+    assert status["message"] == condition["message"]
+    assert found["Synced"]["reason"] == "Fenced"
+    assert status["phase"] == "Degraded"
+    StrategyStatus.model_validate(status)
+
+
+def test_a_standby_engine_is_syncing_and_not_fenced() -> None:
+    standby = {
+        **ENGINE,
+        "synced": False,
+        "phase": "standby",
+        "fenced": False,
+        "writer": {**WRITER, "token": None, "standby": True, "heldBy": "btc-grid-old (token 3)"},
+    }
+    status = build_status(None, observation(market_maker=NOT_READY, engine=standby), T0)
+    found = conditions(status)
+    assert (found["Fenced"]["status"], found["Fenced"]["reason"]) == ("False", "Standby")
+    assert "btc-grid-old (token 3)" in found["Fenced"]["message"]
+    assert found["Synced"]["reason"] == "Standby"
+    assert "writer lease" in found["Synced"]["message"]
+    assert found["Ready"]["reason"] == "MarketMakerReadyFalse"
+    assert status["phase"] == "Syncing"
+
+
+def test_fenced_is_unknown_without_an_engine_status_and_clears_when_it_writes_again() -> None:
+    fenced = {**ENGINE, "synced": False, "phase": "fenced", "fenced": True}
+    first = build_status(None, observation(market_maker=NOT_READY, engine=fenced), T0)
+    assert conditions(first)["Fenced"]["status"] == "True"
+    assert "fencing token" not in conditions(first)["Fenced"]["message"]  # no writer given
+    silent = build_status(first, observation(market_maker=NOT_READY, engine=None), T0)
+    assert conditions(silent)["Fenced"]["status"] == "Unknown"
+    later = T0 + timedelta(seconds=30)
+    back = build_status(silent, observation(engine={**ENGINE, "fenced": False}), later)
+    found = conditions(back)
+    assert (found["Fenced"]["status"], found["Fenced"]["reason"]) == ("False", "SoleWriter")
+    assert found["Fenced"]["lastTransitionTime"] == later.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert back["phase"] == "Running"

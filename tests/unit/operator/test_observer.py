@@ -269,3 +269,45 @@ async def test_each_engine_warning_becomes_one_event() -> None:
         ("Warning", "ConfigWarning", warning)
     ]
     assert kube.of("patch/status")[0]["status"]["warnings"] == [warning]
+
+
+async def test_a_fenced_engine_raises_one_warning_event_each_time_it_turns_fenced() -> None:
+    fenced = {
+        **ENGINE,
+        "synced": False,
+        "phase": "fenced",
+        "fenced": True,
+        "writer": {"lease": "kubernetes", "holder": "mm-a", "token": 5, "heldBy": "mm-b (token 6)"},
+    }
+    observer, kube, http = make(fenced)
+    observer.applied(UID)
+    events = Recorder()
+    deployments, pods = indexes()
+
+    def raised() -> list[str]:
+        return [m for k, r, m in events.events if (k, r) == ("Warning", "Fenced")]
+
+    await observer.once(body(), events, lambda s: None, deployments, pods)
+    (message,) = raised()
+    assert "mm-b (token 6)" in message
+    written = kube.of("patch/status")[-1]["status"]
+    await observer.once(body(status=written), events, lambda s: None, deployments, pods)
+    assert len(raised()) == 1  # still fenced: no second Event
+    http.document = ENGINE  # it took the strategy back
+    await observer.once(body(status=written), events, lambda s: None, deployments, pods)
+    http.document = fenced
+    await observer.once(body(), events, lambda s: None, deployments, pods)
+    assert len(raised()) == 2
+
+
+async def test_an_operator_restart_does_not_repeat_the_fenced_event() -> None:
+    fenced = {**ENGINE, "synced": False, "phase": "fenced", "fenced": True}
+    first, kube, _ = make(fenced)
+    first.applied(UID)
+    await first.once(body(), Recorder(), lambda s: None, *indexes())
+    written = kube.of("patch/status")[-1]["status"]
+    restarted, _, _ = make(fenced)
+    restarted.applied(UID)
+    events = Recorder()
+    await restarted.once(body(status=written), events, lambda s: None, *indexes())
+    assert "Fenced" not in [r for _, r, _ in events.events]
