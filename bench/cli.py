@@ -11,12 +11,14 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from . import fanout, load, memory, reconcile, simstate, soak, ticks, unary, venue
+from . import fanout, fencing, load, memory, reconcile, simstate, soak, ticks, unary, venue
 from .machine import load_average, machine_info
 from .plots import all_plots
 from .report import RESULTS, Result, table, write
 
-ORDER = ("unary", "fanout", "load", "memory", "engine", "reconcile", "simstate", "venue")
+ORDER = (
+    "unary", "fencing", "fanout", "load", "memory", "engine", "reconcile", "simstate", "venue",
+)  # fmt: skip
 SOAK_DEFAULT = 300.0
 DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 
@@ -29,6 +31,11 @@ def _plan(args: argparse.Namespace) -> dict[str, Callable[[], Awaitable[Result]]
             unary.run(samples=200, warmup=50, block=100)
             if q
             else unary.run(uvloop_server=args.uvloop)
+        ),
+        "fencing": lambda: (
+            fencing.run(samples=200, warmup=50, block=100, check_calls=10_000)
+            if q
+            else fencing.run()
         ),
         "fanout": lambda: fanout.run({1: 200, 10: 50, 100: 10} if q else None, args.uvloop),
         "load": lambda: load.run(duration=2, warmup=0.5) if q else load.run(args.duration),
@@ -89,6 +96,8 @@ async def run_all(args: argparse.Namespace) -> dict[str, Result]:
         results[name] = result
         path = write(result, args.out, before)
         print(table([result]))
+        if name == "fencing":
+            print(fencing.side_by_side(result))
         print(f"   -> {path}\n", flush=True)
     return results
 
@@ -117,3 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(misses)} target(s) missed" + (f": {', '.join(misses)}" if misses else ""))
     print(f"total {summary['wall_seconds']} s")
     sys.stdout.flush()
+    gates = [f.label for r in results.values() for f in r.figures if f.gate and f.ok is False]
+    if gates:
+        print(f"gate(s) missed, the run fails: {', '.join(gates)}", file=sys.stderr)
+        raise SystemExit(1)

@@ -22,6 +22,8 @@ class Figure:
     unit: str
     target: float | None = None
     op: str = "<="
+    #: a miss fails the run (`python -m bench` exits 1), not only the table's verdict
+    gate: bool = False
 
     @property
     def ok(self) -> bool | None:
@@ -39,6 +41,7 @@ class Figure:
             "target": self.target,
             "op": self.op if self.target is not None else None,
             "ok": self.ok,
+            "gate": self.gate,
         }
 
 
@@ -61,8 +64,10 @@ class Result:
         unit: str,
         target: float | None = None,
         op: str = "<=",
+        *,
+        gate: bool = False,
     ) -> Figure:
-        figure = Figure(label, value, unit, target, op)
+        figure = Figure(label, value, unit, target, op, gate)
         self.figures.append(figure)
         return figure
 
@@ -87,6 +92,8 @@ def table(results: list[Result]) -> str:
         for f in result.figures:
             target = "" if f.target is None else f"{f.op} {_fmt(f.target)} {f.unit}"
             verdict = {None: "", True: "ok", False: "MISS"}[f.ok]
+            if f.gate and f.ok is False:
+                verdict = "MISS (gate: the run fails)"
             rows.append((result.name, f.label, f"{_fmt(f.value)} {f.unit}", target, verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]

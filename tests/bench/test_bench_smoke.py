@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import fanout, load, memory, reconcile, simstate, soak, ticks, unary, venue
+from bench import fanout, fencing, load, memory, reconcile, simstate, soak, ticks, unary, venue
 from bench.report import Result, table, write
 
 pytestmark = [pytest.mark.bench, pytest.mark.timeout(120)]
@@ -38,6 +38,43 @@ async def _smoke(run: Awaitable[Result], tmp_path: Path) -> Result:
 async def test_unary(tmp_path: Path) -> None:
     result = await _smoke(unary.run(samples=50, warmup=10, block=25), tmp_path)
     assert result.details["get_account"]["n"] == 50
+
+
+async def test_fencing(tmp_path: Path) -> None:
+    result = await _smoke(fencing.run(samples=50, warmup=10, block=25, check_calls=1_000), tmp_path)
+    assert result.details["open"]["n"] == result.details["held"]["n"] == 50
+    assert result.details["token_less_call_refused"] is True
+    gate = next(f for f in result.figures if f.gate)
+    assert (gate.label, gate.target) == ("fencing adds to PlaceOrder p50", 20.0)
+    shown = fencing.side_by_side(result)
+    assert "no token, no claim" in shown
+    assert "claimed, with token" in shown
+
+
+def test_a_missed_gate_fails_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench import cli
+
+    async def missed() -> Result:
+        result = Result("gated")
+        result.add("within the bound", 30.0, "us", 20.0, gate=True)
+        result.add("a figure that only reports", 30.0, "us", 20.0)
+        return result
+
+    async def reported_only() -> Result:
+        result = Result("reported")
+        result.add("a figure that only reports", 30.0, "us", 20.0)
+        return result
+
+    args = ["--no-plots", "--out", str(tmp_path)]
+    monkeypatch.setattr(cli, "_plan", lambda _: {"gated": missed})
+    with pytest.raises(SystemExit) as exited:
+        cli.main(args)
+    assert exited.value.code == 1
+    assert "gate(s) missed, the run fails: within the bound" in capsys.readouterr().err
+    monkeypatch.setattr(cli, "_plan", lambda _: {"reported": reported_only})
+    cli.main(args)  # an ordinary miss is reported, never fatal
 
 
 async def test_fanout(tmp_path: Path) -> None:
