@@ -153,6 +153,14 @@ class EngineSettings(SpecModel):
         "causes) cancel the strategy's open orders; false: they keep resting on the "
         "exchange and the next start adopts them",
     )
+    lease_seconds: int = Field(
+        10,
+        ge=2,
+        le=300,
+        description="the writer lease: one engine per strategy trades; a second one stands "
+        "by and takes over this long after the first stopped renewing (at once when it "
+        "stopped cleanly)",
+    )
 
     @model_validator(mode="after")
     def _database(self) -> EngineSettings:

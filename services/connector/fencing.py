@@ -89,19 +89,19 @@ class Fencing:
         writer.live_until = live_until
         return writer
 
-    def check(self, prefix: str | None, token: int, override: str, what: str) -> None:
+    def check_all(self, override: str, what: str) -> None:
+        """A call on every strategy at once (CancelAllOrders without a prefix): refused
+        while any writer's claim is live, unless overridden. A token does not help: it
+        is one strategy's, and says nothing about the others."""
+        for name, held in self._writers.items():
+            if self.live(held):
+                self._token_less(name, held, override, what)
+
+    def check(self, prefix: str, token: int, override: str, what: str) -> None:
         """Raise errors.Fenced unless `what` (an RPC name), for strategy `prefix`, may pass.
 
-        `prefix` None: the call names no single strategy (an id that is not a grid id, or
-        CancelAllOrders of every strategy). The hot path (PlaceOrder) is one dict lookup.
+        The hot path (PlaceOrder) is one dict lookup and a comparison.
         """
-        if prefix is None:
-            if token:
-                return  # a token is a strategy's; it says nothing about other strategies
-            for name, held in self._writers.items():
-                if self.live(held):
-                    self._token_less(name, held, override, what)
-            return
         writer = self._writers.get(prefix)
         if token:
             if writer is None:
@@ -114,7 +114,9 @@ class Fencing:
                     f"{what} with the older token {token} is refused"
                 )
             elif token > writer.token:
-                writer.token, writer.holder, writer.live_until = token, "", 0.0
+                # A newer writer that has not claimed yet: the strategy stays held (its
+                # claim's time left is kept) until that writer claims or it runs out.
+                writer.token, writer.holder = token, ""
             return
         if writer is not None and self.live(writer):
             self._token_less(prefix, writer, override, what)
@@ -133,7 +135,7 @@ class Fencing:
             f"strategy {prefix!r} has a live writer "
             f"({writer.holder or 'a market maker'}, fencing token {writer.token}, claim "
             f"live for {left:.0f}s more): {what} without its token is refused; stop the "
-            f"market maker first, or cancel with an override"
+            f"market maker first{', or cancel with an override' if 'Cancel' in what else ''}"
         )
 
     def _refuse(self, prefix: str, what: str) -> None:

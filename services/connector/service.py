@@ -131,9 +131,9 @@ class ConnectorService:
         self, request: cpb.PlaceOrderRequest, context: Context
     ) -> cpb.PlaceOrderResponse:
         order_request = validate.place_order(request, self.adapter.symbols())
-        self.fencing.check(
-            _strategy_of(order_request.client_order_id), request.fencing_token, "", "PlaceOrder"
-        )
+        strategy = _strategy_of(order_request.client_order_id)
+        if strategy is not None:  # an id of no grid shape is no strategy's: not fenced
+            self.fencing.check(strategy, request.fencing_token, "", "PlaceOrder")
         lock = self._placing.get(order_request.client_order_id)
         if lock is None:
             lock = asyncio.Lock()
@@ -148,12 +148,11 @@ class ConnectorService:
         if client_order_id is None and (request.fencing_token or self.fencing.any_live()):
             # By exchange id: whose order it is decides which writer may cancel it.
             client_order_id = (await self.adapter.get_order(**ref)).client_order_id
-        self.fencing.check(
-            _strategy_of(client_order_id or ""),
-            request.fencing_token,
-            request.fencing_override,
-            "CancelOrder",
-        )
+        strategy = _strategy_of(client_order_id or "")
+        if strategy is not None:
+            self.fencing.check(
+                strategy, request.fencing_token, request.fencing_override, "CancelOrder"
+            )
         return order_to_pb(await self.adapter.cancel_order(**ref))
 
     async def CancelAllOrders(
@@ -161,12 +160,13 @@ class ConnectorService:
     ) -> cpb.CancelAllOrdersResponse:
         symbol = validate.optional_symbol(request.symbol, self.adapter.symbols())
         prefix = validate.prefix(request.client_order_id_prefix)
-        self.fencing.check(
-            order_ids.normalize_prefix(prefix) or None,
-            request.fencing_token,
-            request.fencing_override,
-            "CancelAllOrders",
-        )
+        strategy = order_ids.normalize_prefix(prefix)
+        if strategy:
+            self.fencing.check(
+                strategy, request.fencing_token, request.fencing_override, "CancelAllOrders"
+            )
+        else:
+            self.fencing.check_all(request.fencing_override, "CancelAllOrders")
         orders = await self.adapter.cancel_all_orders(symbol, prefix)
         return cpb.CancelAllOrdersResponse(orders=[order_to_pb(o) for o in orders])
 

@@ -139,6 +139,8 @@ class Executor:
         self.crash.hit("after_pending_saved")
         try:
             result = await self.port.place_order(order_request(self.config, action))
+        except errors.Fenced:
+            raise  # not this order's fault: the engine stops (see Engine.run)
         except (errors.InvalidArgument, errors.FailedPrecondition) as error:
             book.mark_rejected(action.client_order_id)
             await self.backend.save(slots=[slot])
@@ -160,6 +162,8 @@ class Executor:
     async def _cancel(self, book: GridBook, client_order_id: str, reason: str) -> Step:
         try:
             order = await self.port.cancel_order(client_order_id=client_order_id)
+        except errors.Fenced:
+            raise
         except errors.NotFound:
             log.warning("cancel %s: the exchange does not know it", client_order_id)
             book.mark_rejected(client_order_id)

@@ -19,7 +19,7 @@ import contextlib
 import enum
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -58,6 +58,8 @@ class Phase(enum.StrEnum):
     PAUSED = "paused"
     HALTED = "halted"
     DISCONNECTED = "disconnected"
+    STANDBY = "standby"  #: waiting for the writer lease
+    FENCED = "fenced"  #: another writer took the strategy; waiting for the lease again
 
 
 class Engine:
@@ -112,6 +114,19 @@ class Engine:
         self._prices: list[Ticker] = []
         self._queue: Mailbox[tuple[str, object]] = Mailbox()
         self._executor = Executor(port, backend, config, self.crash)
+        #: asked before every reconcile: tells the connector (again) who writes, and
+        #: raises errors.Fenced when a newer writer holds the strategy
+        self.claim: Callable[[], Awaitable[None]] | None = None
+        #: asked before each event is handled: raises errors.Fenced when the writer lease
+        #: may have run out meanwhile (a process frozen for longer than the lease must not
+        #: act on what it saw before, not even in its own store)
+        self.guard: Callable[[], Awaitable[None]] | None = None
+        #: waiting for the writer lease (another engine trades the strategy)
+        self.standby = False
+        #: why this engine stopped trading: another writer took the strategy
+        self.fenced: str | None = None
+        #: who holds the writer lease and with which token, for /status
+        self.writer: Callable[[], dict[str, object]] | None = None
         # Read when scraped: setting a gauge on every price costs more than an idle tick.
         self.metrics.last_price.set_function(lambda: float(self.last_price or 0))
 
@@ -119,6 +134,10 @@ class Engine:
 
     @property
     def phase(self) -> Phase:
+        if self.fenced is not None:
+            return Phase.FENCED
+        if self.standby:
+            return Phase.STANDBY
         if not self.connected and self.reconciled_at is not None:
             return Phase.DISCONNECTED
         if not self.synced:
@@ -141,6 +160,28 @@ class Engine:
     def clear_risk(self) -> None:
         self._queue.put(("control", "clear_risk"))
 
+    def on_fenced(self, reason: str) -> None:
+        """Another writer has the strategy: forget the book (the next start reloads it
+        from the store and the connector) and place nothing until the lease is ours."""
+        log.error("fenced: %s; trading stopped, waiting for the writer lease", reason)
+        self.fenced = reason
+        self.book = None
+        self.synced = False
+        self.connected = False
+        self._prices = []
+        self._queue = Mailbox()
+        self._book_changed()
+        self.metrics.synced.set(0)
+        self.metrics.fenced.set(1)
+        self.metrics.fenced_total.inc()
+
+    def took_over(self) -> None:
+        """The writer lease is ours (again): trade from a fresh start."""
+        self.fenced = None
+        self.standby = False
+        self.metrics.fenced.set(0)
+        self.metrics.standby.set(0)
+
     # -- the loop ----------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -157,7 +198,7 @@ class Engine:
         ]
         try:
             await self._loop()
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, errors.Fenced):
             raise
         except BaseException as error:
             self.failed = error
@@ -196,6 +237,8 @@ class Engine:
             source, item = await self._queue.get()
             self._busy = True
             try:
+                if self.guard is not None:
+                    await self.guard()
                 if source == "orders":
                     await self._on_orders(item)
                 elif source == "prices":
@@ -275,7 +318,11 @@ class Engine:
     async def _reconcile(self) -> None:
         started = time.perf_counter()
         try:
+            if self.claim is not None:
+                await self.claim()
             outcome = await reconcile(self.port, self.backend, self.config, self.book)
+        except errors.Fenced:
+            raise
         except errors.GridopsError as error:
             log.warning("reconcile failed: %s; retrying at the next tick", error)
             self.synced = False

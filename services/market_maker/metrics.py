@@ -32,6 +32,18 @@ class EngineMetrics:
         )
         self.synced = gauge("gridops_mm_synced", "1 once reconciled.").labels(**labels)
         self.paused = gauge("gridops_mm_paused", "1 while paused.").labels(**labels)
+        self.fenced = gauge(
+            "gridops_mm_fenced", "1 while another writer holds the strategy (fenced)."
+        ).labels(**labels)
+        self.standby = gauge(
+            "gridops_mm_standby", "1 while waiting for the strategy's writer lease."
+        ).labels(**labels)
+        self.fencing_token = gauge(
+            "gridops_mm_fencing_token", "Fencing token of the writer lease held (0: none)."
+        ).labels(**labels)
+        self.fenced_total = counter(
+            "gridops_mm_fencings", "Times this engine was fenced (lost the strategy)."
+        ).labels(**labels)
         self.last_price = gauge("gridops_mm_last_price", "Last price seen.").labels(**labels)
         self.reconcile_seconds = Histogram(
             "gridops_mm_reconcile_seconds",

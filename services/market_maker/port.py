@@ -30,6 +30,13 @@ class ConnectorInfo(Protocol):
 
 
 class ExchangePort(Protocol):
+    #: the writer's fencing token, sent with every place and cancel (0: none)
+    fencing_token: int
+
+    async def claim_writer(self, prefix: str, token: int, holder: str, lease_seconds: int) -> int:
+        """Tell the connector this writer holds `prefix`; errors.Fenced if a newer one does."""
+        ...
+
     async def get_info(self, *, timeout: float | None = None) -> ConnectorInfo: ...
 
     async def get_symbol_info(self, symbol: str) -> SymbolInfo: ...

@@ -90,6 +90,8 @@ async def reconcile(
                 log.info("re-sending %s: recorded, never reached the exchange", slot.order_id)
                 try:
                     result = await port.place_order(pending_request(config, slot))
+                except errors.Fenced:
+                    raise
                 except (errors.InvalidArgument, errors.FailedPrecondition) as refused:
                     # No longer placeable (balance, rules): drop it; plan() decides anew.
                     log.warning("%s refused on re-send: %s", slot.order_id, refused)

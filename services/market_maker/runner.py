@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
+from collections.abc import Awaitable
 from pathlib import Path
 
 from aiohttp import web
@@ -21,6 +23,7 @@ from .http import create_app
 from .port import ExchangePort
 from .preflight import preflight
 from .state_dir import check_state_dir
+from .writer import Writer, make_writer
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +54,66 @@ async def watch_paused(engine: Engine, path: Path, interval: float = 1.0) -> Non
             engine.set_paused(paused)
 
 
-async def trade(engine: Engine) -> None:
-    """Check the strategy against the connector, then run the engine."""
+async def check(engine: Engine) -> None:
+    """Check the strategy against the connector (a standby too: a misconfigured engine
+    should fail at once, not when it is its turn to trade)."""
     checked = await preflight(engine.port, engine.config)
     for warning in checked.warnings:
         log.warning("%s", warning)
     engine.warnings.extend(checked.warnings)
     engine.symbol_info = checked.info
-    await engine.run()
+
+
+async def trade_as_writer(engine: Engine, writer: Writer) -> None:
+    """Trade while this engine holds the strategy's writer lease; stand by otherwise.
+
+    Fenced (the lease went to another engine, or the connector knows a newer writer):
+    trading stops at once, the engine forgets its book and waits for the lease like any
+    standby, then starts again from the store and the connector.
+    """
+    await check(engine)
+    engine.claim = writer.claim
+    engine.guard = writer.ensure_valid
+    engine.writer = functools.partial(_writer_status, writer)
+    while True:
+        engine.standby = True
+        engine.metrics.standby.set(1)
+        try:
+            await writer.acquire()
+            engine.took_over()
+            engine.metrics.fencing_token.set(writer.token or 0)
+            await _first_failure(engine.run(), writer.hold())
+        except errors.Fenced as fenced:
+            engine.on_fenced(str(fenced))
+            engine.metrics.fencing_token.set(0)
+            # Not at once: a lease we lost stays someone else's for a while anyway.
+            await asyncio.sleep(writer.interval)
+
+
+def _writer_status(writer: Writer) -> dict[str, object]:
+    return {
+        "lease": writer.store.kind,
+        "holder": writer.holder,
+        "token": writer.token,
+        "standby": writer.token is None,
+        "heldBy": writer.other or None,
+        "leaseSeconds": writer.seconds,
+    }
+
+
+async def _first_failure(*coroutines: Awaitable[None]) -> None:
+    """Run them together until one ends: cancel the others, raise its error."""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 async def cancel_open_orders(
@@ -111,6 +166,7 @@ async def serve(
     client = ConnectorClient(config.connector, token=token)
     backend = make_backend(config)
     engine = Engine(config, client, backend)
+    writer = make_writer(config, client, engine.prefix)
     runner = web.AppRunner(create_app(engine, control_token), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, http_port)
@@ -119,6 +175,7 @@ async def serve(
     except OSError as error:
         await runner.cleanup()
         await backend.close()
+        await writer.close()
         await client.close()
         flags = ("--http-port", "--http-host")
         raise bind_failed("HTTP port", host, http_port, flags, error) from None
@@ -134,7 +191,7 @@ async def serve(
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    tasks = [asyncio.create_task(trade(engine), name="engine")]
+    tasks = [asyncio.create_task(trade_as_writer(engine, writer), name="engine")]
     if config_path is not None:
         tasks.append(asyncio.create_task(watch_paused(engine, config_path), name="config-watch"))
     stopper = asyncio.create_task(stop.wait())
@@ -155,6 +212,9 @@ async def serve(
         # Only on a clean stop, and only once the engine can no longer place anything.
         if signalled and config.engine.cancel_on_shutdown and engine.reconciled_at is not None:
             await cancel_open_orders(client, config, engine.prefix)
+        if signalled:
+            await writer.release()
+        await writer.close()
         await runner.cleanup()
         await client.close()
         await backend.close()

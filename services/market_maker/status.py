@@ -51,6 +51,9 @@ def status(engine: Engine) -> dict[str, Any]:
         "tradedPrice": fmt(engine.traded_price) if engine.traded_price is not None else None,
         "idle": engine.idle,
         "warnings": list(engine.warnings),
+        "fenced": engine.fenced is not None,
+        "fencedReason": engine.fenced,
+        "writer": engine.writer() if engine.writer is not None else None,
     }
     if book is not None:
         _add_book(document, book, mark, priced=engine.last_price is not None)

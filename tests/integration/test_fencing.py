@@ -142,13 +142,6 @@ async def test_cancel_by_exchange_id_is_fenced_as_the_orders_strategy(
 
 
 @pytest.mark.sim_only
-@pytest.mark.xfail(
-    strict=True,
-    raises=errors.Fenced,
-    reason="service.py hands Fencing.check None for an id of no grid shape, which check "
-    "reads as 'every strategy' (CancelAllOrders without a prefix): while any claim is live, "
-    "a token-less PlaceOrder or CancelOrder of such an id is refused",
-)
 async def test_an_id_of_no_strategy_is_not_fenced(
     writer: ConnectorClient, client: ConnectorClient
 ) -> None:

@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from gridops import errors
+from gridops import errors, order_ids
 from gridops.client import OrderChange, Resync, ResyncReason, StreamItem, Subscribed, Update
+from gridops.connector.fencing import Fencing
 from gridops.models import (
     Fill,
     Order,
@@ -96,6 +97,12 @@ class FakeExchange:
         # most prices reach neither, and the benchmark should time the engine, not a
         # scan of the book on every tick.
         self._reach: tuple[Decimal | None, Decimal | None] | None = None
+        #: the connector's own fencing rules, so engine tests meet what production does
+        self.fencing = Fencing()
+        #: the token this (single) client sends; see ConnectorClient.fencing_token
+        self.fencing_token = 0
+        #: (prefix, token, holder, lease seconds) of every claim, oldest first
+        self.claims: list[tuple[str, int, str, int]] = []
 
     # -- driving it from a test --------------------------------------------------------
 
@@ -152,9 +159,20 @@ class FakeExchange:
             raise errors.NotFound(f"order {client_order_id} not found")
         return order
 
+    async def claim_writer(self, prefix: str, token: int, holder: str, lease_seconds: int) -> int:
+        self.claims.append((prefix, token, holder, lease_seconds))
+        self._raise_injected("claim_writer")
+        return self.fencing.claim(prefix, token, holder, lease_seconds).token
+
+    def _fence(self, client_order_id: str, what: str) -> None:
+        split = order_ids.split_id(client_order_id)
+        if split is not None:
+            self.fencing.check(split[0], self.fencing_token, "", what)
+
     async def place_order(self, order: OrderRequest) -> PlaceResult:
         self.calls.placed.append(order.client_order_id)
         self._raise_injected("place_order")
+        self._fence(order.client_order_id, "PlaceOrder")
         seen = self.known.get(order.client_order_id)
         if seen is not None:
             return PlaceResult(seen, duplicate=True)
@@ -181,6 +199,7 @@ class FakeExchange:
     async def cancel_order(self, *, client_order_id: str | None = None) -> Order:
         self.calls.canceled.append(client_order_id or "")
         self._raise_injected("cancel_order")
+        self._fence(client_order_id or "", "CancelOrder")
         order = self.open.pop(client_order_id or "", None)
         self._reach = None
         if order is None:

@@ -141,7 +141,7 @@ def test_placing_has_no_override(fencing: Fencing) -> None:
 
 def test_no_token_passes_without_any_claim(fencing: Fencing) -> None:
     fencing.check("btc", 0, "", "PlaceOrder")
-    fencing.check(None, 0, "", "CancelAllOrders")
+    fencing.check_all("", "CancelAllOrders")
     assert fencing.refused == {}
     assert list(fencing.writers()) == []
 
@@ -183,19 +183,20 @@ def test_every_strategy_without_a_token_is_refused_while_any_claim_is_live(
     held(fencing, "eth", token=2, lease=10)
     clock.now += 50  # eth's claim is over, btc's is not
     with pytest.raises(errors.Fenced, match="'btc'") as caught:
-        fencing.check(None, 0, "", "CancelAllOrders")
+        fencing.check_all("", "CancelAllOrders")
     assert "'eth'" not in str(caught.value)
     assert fencing.refused == {("btc", "CancelAllOrders"): 1}
-    fencing.check(None, 0, "operator finalizer", "CancelAllOrders")
+    fencing.check_all("operator finalizer", "CancelAllOrders")
     clock.now += 50
-    fencing.check(None, 0, "", "CancelAllOrders")
+    fencing.check_all("", "CancelAllOrders")
     assert fencing.refused == {("btc", "CancelAllOrders"): 1}
 
 
-def test_an_id_of_no_strategy_passes_without_a_claim(fencing: Fencing) -> None:
-    # None: an id that is not a grid id; only a live claim somewhere makes it matter.
-    fencing.check(None, 0, "", "PlaceOrder")
-    assert fencing.refused == {}
+def test_a_token_does_not_open_every_strategy(fencing: Fencing) -> None:
+    # CancelAllOrders of every strategy: a token is one strategy's, so it is not asked.
+    held(fencing, "btc", token=5)
+    with pytest.raises(errors.Fenced, match="'btc'"):
+        fencing.check_all("", "CancelAllOrders")
 
 
 # --- claims ------------------------------------------------------------------------------
@@ -308,3 +309,13 @@ def test_the_token_less_message_says_how_long_the_claim_lasts(
     clock.now += 10
     with pytest.raises(errors.Fenced, match=r"live for 20s more"):
         fencing.check("btc", 0, "", "CancelOrder")
+
+
+def test_a_newer_token_in_a_call_keeps_the_strategy_held(fencing: Fencing) -> None:
+    # A newer writer placing before its claim arrived: token-less calls stay refused.
+    held(fencing, "btc", token=5, lease=10)
+    fencing.check("btc", 6, "", "PlaceOrder")
+    with pytest.raises(errors.Fenced):
+        fencing.check("btc", 0, "", "CancelOrder")
+    with pytest.raises(errors.Fenced):
+        fencing.check("btc", 5, "", "PlaceOrder")
