@@ -5,11 +5,12 @@ PostgreSQL), by the simple engine in a small SQLite file in its data directory. 
 carries a version; a write succeeds only on the version it read, so of two engines that
 race for a free lease exactly one wins.
 
-SQLite adds a fast path: the holder keeps an exclusive `flock` on `<database>.writer-lock`.
-The kernel drops it when the process dies, so a successor that gets the lock knows the
-holder is gone and takes over at once instead of waiting out the lease. A paused (SIGSTOP)
-holder keeps its lock: then the successor waits for expiry, as it must. PostgreSQL has no
-such path: after a crash the successor waits up to the lease's length.
+A fast path for crashes: the holder also keeps a lock that dies with its process, an
+exclusive `flock` on `<database>.<strategy>.writer-lock` (SQLite), or a session advisory
+lock (PostgreSQL, released when the holder's connection closes, which the kernel does for
+a killed process). A successor that gets that lock knows the holder is gone and takes
+over at once instead of waiting out the lease. A paused (SIGSTOP) holder keeps its lock:
+then the successor waits for expiry, as it must.
 
 Every call blocks (a commit, an fsync); `Lease` runs them on a thread of their own.
 """
@@ -17,6 +18,7 @@ Every call blocks (a commit, an fsync); `Lease` runs them on a thread of their o
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +28,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Connection,
     Float,
     Integer,
     MetaData,
@@ -33,6 +36,7 @@ from sqlalchemy import (
     Table,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -73,6 +77,11 @@ class StoreLease:
                 .with_name(f"{Path(database).name}.{strategy}.writer-lock")
             )
         self._lock: IO[bytes] | None = None
+        self._postgres = parsed.get_backend_name() == "postgresql"
+        #: the session that holds the advisory lock (PostgreSQL)
+        self._session: Connection | None = None
+        digest = hashlib.sha256(f"gridops-writer:{strategy}".encode()).digest()
+        self._key = int.from_bytes(digest[:8], "big", signed=True)
         self.where = parsed.render_as_string(hide_password=True)
 
     def read(self) -> tuple[LeaseRecord | None, int | None]:
@@ -116,8 +125,10 @@ class StoreLease:
 
     def try_lock(self) -> bool:
         """Take the file lock if nobody holds it; True when this process holds it."""
-        if self._lock is not None:
+        if self._lock is not None or self._session is not None:
             return True
+        if self._postgres:
+            return self._try_advisory_lock()
         if self._lock_path is None:
             return False
         handle = open(self._lock_path, "ab")  # noqa: SIM115 - held open while it is held
@@ -130,7 +141,27 @@ class StoreLease:
         self._lock = handle
         return True
 
+    def _try_advisory_lock(self) -> bool:
+        session = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            got = session.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key}
+            ).scalar_one()
+        except BaseException:
+            session.close()
+            raise
+        if not got:
+            session.close()
+            return False
+        self._session = session
+        return True
+
     def unlock(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            # Closing would only return it to the pool, session and lock alive: drop it.
+            session.invalidate()
+            session.close()
         if self._lock is not None:
             self._lock.close()  # closing the descriptor drops the flock
             self._lock = None
