@@ -209,8 +209,14 @@ async def serve(
             # it again here would skip the cleanup below.
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        # Only on a clean stop, and only once the engine can no longer place anything.
-        if signalled and config.engine.cancel_on_shutdown and engine.reconciled_at is not None:
+        # Only on a clean stop, once the engine can no longer place anything, and only by
+        # the writer: a standby's or a fenced engine's orders are another engine's now.
+        if (
+            signalled
+            and config.engine.cancel_on_shutdown
+            and engine.reconciled_at is not None
+            and writer.token is not None
+        ):
             await cancel_open_orders(client, config, engine.prefix)
         if signalled:
             await writer.release()

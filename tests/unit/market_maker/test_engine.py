@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from decimal import Decimal
+
+import pytest
 
 from gridops import errors
 from gridops.market_maker.backend import DurableBackend
@@ -148,3 +152,44 @@ async def test_starting_paused_places_nothing(exchange: FakeExchange) -> None:
         await until(lambda: engine.idle, "caught up")
         assert engine.phase is Phase.PAUSED
         assert exchange.calls.placed == []
+
+
+async def test_a_newer_writer_stops_the_engine_at_its_next_order(exchange: FakeExchange) -> None:
+    engine = make_engine(exchange, MemoryBackend())
+    exchange.fencing_token = 5
+    task = asyncio.create_task(engine.run())
+    try:
+        exchange.push_price(PRICE)
+        await until(lambda: len(buys(exchange)) == 2, "entries placed under token 5")
+        exchange.fencing.claim(engine.prefix, 6, "the other engine", 10)
+        placed = list(exchange.calls.placed)
+        exchange.push_price(PRICE - 3 * PRICE_INTERVAL)  # the window moves: new entries
+        with pytest.raises(errors.Fenced, match="the other engine"):
+            await asyncio.wait_for(task, 5)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, errors.Fenced):
+            await task
+    # Refused before it reached the book: the exchange holds only token 5's orders, and a
+    # fenced engine is not a failed one (its /healthz stays 200).
+    assert len(exchange.calls.placed) == len(placed) + 1
+    assert exchange.calls.placed[-1] not in {o.client_order_id for o in exchange.open.values()}
+    assert engine.failed is None
+
+
+async def test_the_guard_runs_before_every_event_and_can_stop_the_engine(
+    exchange: FakeExchange,
+) -> None:
+    engine = make_engine(exchange, MemoryBackend())
+    seen: list[int] = []
+
+    async def guard() -> None:
+        seen.append(len(exchange.calls.placed))
+        if len(seen) > 3:
+            raise errors.Fenced("strategy 't': lease lost")
+
+    engine.guard = guard
+    with pytest.raises(errors.Fenced, match="lease lost"):
+        await asyncio.wait_for(engine.run(), 5)
+    assert len(seen) == 4
+    assert engine.failed is None
