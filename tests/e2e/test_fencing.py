@@ -160,6 +160,11 @@ def test_a_frozen_market_maker_is_fenced_off_and_takes_over_again(
     first_restarts = restarts(kc, first)
     lease = kc.json("get", "lease", LEASE)
     assert lease["spec"]["holderIdentity"] == first
+    spec = market_maker_pod(kc, NAME)["spec"]
+    assert (spec["serviceAccountName"], spec["automountServiceAccountToken"]) == (
+        "gridops-market-maker",
+        True,
+    )
 
     # The second engine stands by while the first holds the lease.
     kc.apply(spare_pod(kc))
@@ -253,11 +258,33 @@ def test_a_frozen_market_maker_is_fenced_off_and_takes_over_again(
     no_duplicates(after)
     assert restarts(kc, first) == first_restarts
 
+    # Deleting the strategy cancels its orders and leaves nothing of its writer behind.
+    kc.run("delete", "gridstrategy", NAME, "--wait=false")
+    deleting_at = time.monotonic()
+    poll(
+        f"GridStrategy {NAME} gone",
+        lambda: kc.run("get", "gridstrategy", NAME, "--ignore-not-found").stdout.strip() == "",
+        timeout=120,
+        on_timeout=lambda: diagnostics(kc),
+    )
+    deleted = time.monotonic() - deleting_at
+    assert events(kc, "OrdersCancelled"), "no OrdersCancelled Event"
+    assert kc.run("get", "lease", LEASE, "--ignore-not-found").stdout.strip() == ""
+
+    def access_left() -> str:
+        kinds = "serviceaccounts,roles,rolebindings"
+        found = kc.run("get", kinds, "-l", "app.kubernetes.io/name=gridops", "-o", "name")
+        return found.stdout.strip()
+
+    # the namespace's last strategy took its co-owned ServiceAccount, Role and binding along
+    poll("the market maker's access gone", lambda: access_left() == "", timeout=60)
+
     for what, seconds in (
         ("fencing: freeze -> second engine trades", took_over),
         ("fencing: thaw -> first reports fenced", reported),
         ("fencing: thaw -> Fenced=True", flagged),
         ("fencing: second deleted -> first Synced, Fenced=False", back),
+        ("fencing: delete -> orders cancelled, strategy gone", deleted),
     ):
         TIMINGS.add(what, seconds)
         print(f"{what}: {seconds:.1f} s")
