@@ -223,7 +223,11 @@ async def control(request: web.Request) -> web.Response:
                 "order id prefix, is unknown",
             )  # fmt: skip
         prefix = order_ids.strategy_prefix(name)
-        cancelled = await state.client.cancel_all_orders(document["symbol"], prefix)
+        # A person pressed the button (same origin, the control token when one is set):
+        # an explicit override of the running engine's writer claim, logged as such.
+        cancelled = await state.client.cancel_all_orders(
+            document["symbol"], prefix, override=f"live server dashboard, from {request.remote}"
+        )
         log.info("control: cancelled %d open orders of strategy %s (prefix %s) at the "
                  "dashboard's request", len(cancelled), name, prefix)  # fmt: skip
         answer: dict[str, Any] = {
