@@ -234,6 +234,7 @@ def test_a_frozen_market_maker_is_fenced_off_and_takes_over_again(
     condition = wait_condition(kc, NAME, "Fenced", "True", timeout=60)
     flagged = time.monotonic() - thawed_at
     assert SPARE in condition["message"], condition
+    print(f"Fenced: {condition['message']}")
     status = kc.json("get", "gridstrategy", NAME)["status"]
     assert status["phase"] == "Degraded"
     assert {c["type"]: c for c in status["conditions"]}["Ready"]["reason"] == "Fenced"
@@ -291,3 +292,63 @@ def test_a_frozen_market_maker_is_fenced_off_and_takes_over_again(
     # a clean release hands over at the standby's next look (a third of the lease), then
     # a reconcile and a status read: well within a lease expiry and a reconcile
     assert back < LEASE_SECONDS + 30, back
+
+
+def test_a_market_maker_gone_without_releasing_holds_the_finalizer_until_its_claim_ends(
+    namespace: Kubectl, operator_chart: str
+) -> None:
+    """Its pod force-deleted while frozen, the engine never releases its claim: the
+    finalizer waits for the claim to run out at the connector, saying so, then cancels."""
+    kc = namespace
+    lease_seconds = 30  # long enough that the claim is surely live when the cancel comes
+    document = still_example(NAME)
+    document["spec"]["engine"]["leaseSeconds"] = lease_seconds
+    kc.apply(document)
+    wait_ready(kc, NAME)
+    exchange = Exchange(kc)
+    wait_for_orders(exchange, NAME, at_least=5)
+    pod = market_maker_pod(kc, NAME)
+    node = Node(pod)
+    pid = node.engine_pid()
+    node.signal(pid, "STOP")
+    kc.run("delete", "gridstrategy", NAME, "--wait=false")
+    deleting_at = time.monotonic()
+    # the finalizer stops the Deployment first; then the pod goes at once, unreleased
+    poll(
+        "the market maker's Deployment deleted",
+        lambda: kc.run("get", "deployment", f"{NAME}-mm", "--ignore-not-found").stdout == "",
+        timeout=60,
+    )
+    name = pod["metadata"]["name"]
+    kc.run("delete", "pod", name, "--force", "--grace-period=0", "--wait=false")
+
+    def held() -> list[str]:
+        return [
+            e["message"]
+            for e in events(kc, "CancelPending")
+            if "still holds the strategy" in e["message"]
+        ]
+
+    (message, *_) = poll(
+        "CancelPending: a market maker still holds the strategy",
+        held,
+        timeout=lease_seconds,
+        interval=0.5,
+        on_timeout=lambda: diagnostics(kc),
+    )
+    assert "skip-cancel" not in message  # it ends by itself: nothing to force
+    print(f"CancelPending: {message}")
+    assert kc.run("get", "gridstrategy", NAME, "--ignore-not-found").stdout.strip() != ""
+    poll(
+        f"GridStrategy {NAME} gone once the claim ended",
+        lambda: kc.run("get", "gridstrategy", NAME, "--ignore-not-found").stdout.strip() == "",
+        timeout=lease_seconds + 60,
+        on_timeout=lambda: diagnostics(kc),
+    )
+    waited = time.monotonic() - deleting_at
+    assert events(kc, "OrdersCancelled"), "no OrdersCancelled Event"
+    assert kc.run("get", "lease", LEASE, "--ignore-not-found").stdout.strip() == ""
+    TIMINGS.add("fencing: delete with a live claim -> strategy gone", waited)
+    print(
+        f"fencing: delete with a live claim (leaseSeconds {lease_seconds}) -> gone: {waited:.1f} s"
+    )
