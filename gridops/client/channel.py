@@ -18,10 +18,11 @@ _HOSTNAME = re.compile(
 
 CHANNEL_OPTIONS: list[tuple[str, Any]] = [
     # gRPC's own reconnect backoff starts at 1 s and grows to 120 s; a market maker
-    # wants its connector back within a second or two of it returning.
+    # wants its connector back within a second of it returning (a restarted connector
+    # pod: every strategy Synced again within 5 s of the kill, issue 14).
     ("grpc.initial_reconnect_backoff_ms", 100),
     ("grpc.min_reconnect_backoff_ms", 100),
-    ("grpc.max_reconnect_backoff_ms", 2_000),
+    ("grpc.max_reconnect_backoff_ms", 1_000),
     # Find a dead connector on an idle stream within ~15 s, not at the next write.
     ("grpc.keepalive_time_ms", 10_000),
     ("grpc.keepalive_timeout_ms", 5_000),

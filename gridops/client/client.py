@@ -59,6 +59,13 @@ R = TypeVar("R")
 
 SESSION_HEADER = "gridops-session-id"
 
+def stream_backoff() -> Backoff:
+    """A stream's resubscribe delays: 0.1 s doubling to at most 1 s. A connector is one
+    process a few clients share, so retrying once a second costs it nothing, and a
+    longer wait would be time without prices after it came back."""
+    return Backoff(initial=0.1, maximum=1.0)
+
+
 # Errors a subscription waits out; anything else (bad request, bad token) ends it.
 RETRYABLE = (errors.Unavailable, errors.ResourceExhausted, errors.RateLimited, errors.Internal)
 
@@ -73,7 +80,7 @@ class ConnectorClient:
         tls: TLSConfig | None = None,
         token: str | None = None,
         call_timeout: float = 10.0,
-        backoff: Callable[[], Backoff] = Backoff,
+        backoff: Callable[[], Backoff] = stream_backoff,
     ) -> None:
         self.address = check_address(address)
         self.call_timeout = call_timeout
@@ -98,7 +105,7 @@ class ConnectorClient:
         tls: TLSConfig | None = None,
         token: str | None = None,
         call_timeout: float = 10.0,
-        backoff: Callable[[], Backoff] = Backoff,
+        backoff: Callable[[], Backoff] = stream_backoff,
     ) -> ConnectorClient:
         """Connect and ask the connector who it is; Unavailable if it can't in `timeout`."""
         client = cls(address, tls=tls, token=token, call_timeout=call_timeout, backoff=backoff)

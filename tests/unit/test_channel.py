@@ -66,3 +66,13 @@ def test_keepalive_and_reconnect_options_are_set() -> None:
     assert options["grpc.max_reconnect_backoff_ms"] <= 2_000
     assert options["grpc.keepalive_time_ms"] > 0
     assert options["grpc.keepalive_permit_without_calls"] == 1
+
+
+def test_streams_retry_at_least_once_a_second_once_the_connector_is_gone() -> None:
+    from gridops.client.client import stream_backoff
+
+    backoff = stream_backoff()
+    delays = [backoff.next_delay() for _ in range(10)]
+    assert delays[0] <= 0.1
+    assert max(delays) <= 1.0
+    assert sum(delays[:6]) <= 4.0  # six tries within the first 4 s of an outage
