@@ -57,7 +57,8 @@ class Observation:
     engine_error: str = ""
 
 
-#: engine phases that are not a reconcile in progress (docs/market-maker.md, "One writer")
+#: engine phases that are not a reconcile in progress (docs/market-maker.md, "One writer
+#: per strategy")
 _ENGINE_PHASES = {
     "standby": "the engine stands by: another market maker holds the writer lease, or its "
     "lease has not expired yet",
