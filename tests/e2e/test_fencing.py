@@ -214,6 +214,7 @@ def test_a_frozen_market_maker_is_fenced_off_and_takes_over_again(
     assert any(o["side"] == "SELL" for o in placed), placed
     writer = status_of(kc, SPARE)["writer"]
     assert (writer["holder"], writer["standby"]) == (SPARE, False)
+    assert engine(kc, SPARE, "/readyz")[0] == 200
     assert kc.json("get", "lease", LEASE)["spec"]["holderIdentity"] == SPARE
 
     # Thawed, the first is refused and says so; the operator reports it.
