@@ -59,6 +59,7 @@ R = TypeVar("R")
 
 SESSION_HEADER = "gridops-session-id"
 
+
 def stream_backoff() -> Backoff:
     """A stream's resubscribe delays: 0.1 s doubling to at most 1 s. A connector is one
     process a few clients share, so retrying once a second costs it nothing, and a

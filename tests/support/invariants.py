@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -52,7 +52,7 @@ class AuditRow:
             sequence=entry.sequence,
             account=entry.account,
             kind=KINDS.get(entry.kind, str(entry.kind)),
-            time=entry.time.ToDatetime(),
+            time=entry.time.ToDatetime(tzinfo=UTC),
             symbol=entry.symbol,
             order_id=entry.order_id,
             client_order_id=entry.client_order_id,
@@ -60,6 +60,24 @@ class AuditRow:
             price=Decimal(entry.price or "0"),
             quantity=Decimal(entry.quantity or "0"),
             trade_id=entry.trade_id,
+        )
+
+    @classmethod
+    def from_json(cls, row: Mapping[str, Any]) -> AuditRow:
+        """A row as a probe printed it (the AuditEntry's fields, time in ISO 8601)."""
+        when = datetime.fromisoformat(row["time"])
+        return cls(
+            sequence=int(row["sequence"]),
+            account=row["account"],
+            kind=KINDS.get(row["kind"], str(row["kind"])),
+            time=when if when.tzinfo else when.replace(tzinfo=UTC),
+            symbol=row["symbol"],
+            order_id=row["order_id"],
+            client_order_id=row["client_order_id"],
+            side=SIDES.get(row["side"], str(row["side"])),
+            price=Decimal(row["price"] or "0"),
+            quantity=Decimal(row["quantity"] or "0"),
+            trade_id=row.get("trade_id", ""),
         )
 
     @property
