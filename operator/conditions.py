@@ -63,6 +63,8 @@ _ENGINE_PHASES = {
     "standby": "the engine stands by: another market maker holds the writer lease, or its "
     "lease has not expired yet",
     "fenced": "the engine is fenced: another market maker holds the strategy",
+    "disconnected": "the engine lost its connector, or the connector lost the exchange; it "
+    "resyncs and trades on once they are back",
 }
 
 
@@ -212,6 +214,8 @@ def _phase(obs: Observation, conditions: Mapping[str, Status], previous_phase: s
         return "Running"
     if conditions["Fenced"]["status"] == "True":
         return "Degraded"  # it runs, but another market maker trades the strategy
+    if obs.engine is not None and obs.engine.get("phase") == "disconnected":
+        return "Degraded"  # it traded, then lost the connector or the exchange behind it
     if obs.connector.ready and obs.market_maker.running:
         return "Syncing"  # the engine runs and is reconciling (or stands by for its lease)
     return "Degraded" if previous_phase in HEALTHY_PHASES else "Pending"

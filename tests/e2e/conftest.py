@@ -225,6 +225,13 @@ def operator_chart(kubectl: Kubectl, gridops_image: str) -> str:
         operator = kubectl.in_namespace(OPERATOR_NAMESPACE)
         pytest.fail(f"helm install failed:\n{result.stderr}\n{operator.diagnostics()}")
     TIMINGS.add("helm install -> operator Ready", time.monotonic() - started)
+    # The tag stays gridops:dev from build to build: an operator pod left from an earlier
+    # run (the cluster outlives runs) would go on with the image it started with. Restart
+    # it so the tier tests the image just loaded.
+    operator = kubectl.in_namespace(OPERATOR_NAMESPACE)
+    operator.run("rollout", "restart", "deployment/gridops-operator")
+    operator.run("rollout", "status", "deployment/gridops-operator", "--timeout=180s",
+                 timeout=200)  # fmt: skip
     return result.stdout
 
 

@@ -210,3 +210,16 @@ def test_fenced_is_unknown_without_an_engine_status_and_clears_when_it_writes_ag
     assert (found["Fenced"]["status"], found["Fenced"]["reason"]) == ("False", "SoleWriter")
     assert found["Fenced"]["lastTransitionTime"] == later.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert back["phase"] == "Running"
+
+
+def test_an_engine_that_lost_its_connector_or_exchange_is_degraded() -> None:
+    # The venue (or the connector) died under a trading engine: its pod still runs.
+    running = build_status(None, observation(), T0)
+    lost = {**ENGINE, "synced": False, "phase": "disconnected"}
+    status = build_status(running, observation(engine=lost), T0 + timedelta(seconds=2))
+    assert status["phase"] == "Degraded"
+    synced = conditions(status)["Synced"]
+    assert (synced["status"], synced["reason"]) == ("False", "Disconnected")
+    assert "lost its connector" in synced["message"]
+    back = build_status(status, observation(), T0 + timedelta(seconds=9))
+    assert back["phase"] == "Running"
