@@ -10,7 +10,7 @@ E2E_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 E2E_PYTEST_ARGS ?=
 export GRIDOPS_CACHE_DIR GRIDOPS_CLUSTER_NAME GRIDOPS_IMAGE GRIDOPS_KUBECONFIG
 
-.PHONY: cluster cluster-down cluster-status base-image image e2e ci-e2e
+.PHONY: cluster cluster-down cluster-status base-image image e2e ci-e2e chaos
 
 cluster: ## kind cluster up (builds everything it needs; idempotent)
 	$(GRIDOPS_HACK_DIR)/cluster.sh up
@@ -31,6 +31,11 @@ image: base-image ## build $(GRIDOPS_IMAGE) and load it into the cluster when on
 e2e: ## E2E smoke tests against the running cluster (make cluster image first)
 	KUBECONFIG=$(GRIDOPS_KUBECONFIG) PATH="$(GRIDOPS_CACHE_DIR)/bin/current:$$PATH" \
 	  $(E2E_PYTHON) -m pytest tests/e2e -m e2e -p no:cacheprovider $(E2E_PYTEST_ARGS)
+
+chaos: ## the chaos suite alone, its random run with 20 kills (GRIDOPS_CHAOS_SEED=N replays one)
+	GRIDOPS_CHAOS_KILLS=$${GRIDOPS_CHAOS_KILLS:-20} KUBECONFIG=$(GRIDOPS_KUBECONFIG) \
+	  PATH="$(GRIDOPS_CACHE_DIR)/bin/current:$$PATH" \
+	  $(E2E_PYTHON) -m pytest tests/e2e/test_chaos.py -m e2e -p no:cacheprovider -s $(E2E_PYTEST_ARGS)
 
 ci-e2e: ## everything from a bare Debian bookworm machine: prerequisites, cluster, image, tests
 	$(GRIDOPS_HACK_DIR)/ci-e2e.sh
