@@ -89,16 +89,20 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
 
 # Kill the engine's Python (not tini, PID 1) inside its container: a crash the kubelet
-# restarts in place. The probe's own process has the same words in its command line.
+# restarts in place. This script's own command line has the same words. The container
+# may stop (and take this exec with it) as soon as the engine dies: say first, then kill.
 KILL_ENGINE = """
-import os, signal
+import os, signal, sys
+engines = []
 for pid in filter(str.isdigit, os.listdir("/proc")):
     if int(pid) in (1, os.getpid()):
         continue
     with open(f"/proc/{pid}/cmdline", "rb") as f:
         if b"market-maker" in f.read():
-            os.kill(int(pid), signal.SIGKILL)
-            print(pid)
+            engines.append(int(pid))
+print(" ".join(map(str, engines)), flush=True)
+for pid in engines:
+    os.kill(pid, signal.SIGKILL)
 """
 
 
@@ -340,9 +344,12 @@ class Chaos:
     def kill_engine_in_place(self, name: str) -> None:
         selector = f"app.kubernetes.io/component=market-maker,gridops.io/strategy={name}"
         (pod,) = pods(self.kc, selector)
+        # check=False: the exec may end with the container (137) once the engine is dead.
         result = self.kc.run("exec", pod["metadata"]["name"], "-c", "market-maker", "--",
-                             "python", "-c", KILL_ENGINE)  # fmt: skip
-        assert result.stdout.strip(), f"no market-maker process found in {pod['metadata']['name']}"
+                             "python", "-c", KILL_ENGINE, check=False)  # fmt: skip
+        assert result.stdout.strip(), (
+            f"no market-maker process found in {pod['metadata']['name']}: {result.stderr}"
+        )
 
     def shock(self, symbol: str, factor: str) -> None:
         self.kc.run("exec", "deployment/gridops-venue", "--", "python", "-c", SHOCK, symbol,

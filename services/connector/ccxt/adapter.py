@@ -29,6 +29,7 @@ from gridops.models import (
     Account,
     Balance,
     ExchangeEvent,
+    Order,
     Position,
     SymbolInfo,
     Ticker,
@@ -89,6 +90,9 @@ class CcxtAdapter(OrderCalls, FillCalls, ExchangeAdapter):
         self.order_pace = OrderPace() if isinstance(exchange, ccxt.pro.binance) else None
         self.index = OrderIndex()
         self.feed = Feed(self.index)
+        #: orders this connector placed since the last poll (polling mode reads them):
+        #: one placed and closed between two polls is in neither snapshot
+        self.placed_since_poll: dict[str, Order] = {}
         self._infos: dict[str, SymbolInfo] = {}
         self._quote_asset = ""
         self._open = 0

@@ -17,6 +17,9 @@ from .requests import MAX_SEARCH_SYMBOLS, VenueRequests
 #: myTrades pages read for one GetFills at most
 MAX_TRADE_PAGES = 20
 TRADE_PAGE = 1000
+#: allOrders pages read to learn the client ids of unknown orders, at most
+MAX_ORDER_PAGES = 5
+ORDER_PAGE = 1000
 
 
 class FillCalls(VenueRequests):
@@ -35,7 +38,9 @@ class FillCalls(VenueRequests):
         fills: list[Fill] = []
         for s in [symbol] if symbol else list(self._infos):
             self._info(s)
-            for raw in await self._trades(s, since):
+            trades = await self._trades(s, since)
+            await self._learn_orders(s, trades)
+            for raw in trades:
                 fill = await self._fill(raw, s)
                 if fill is not None and order_ids.matches(prefix, fill.client_order_id):
                     fills.append(fill)
@@ -59,6 +64,41 @@ class FillCalls(VenueRequests):
                 break
             params, start = {"fromId": int(last) + 1}, None
         return out
+
+    async def _learn_orders(self, symbol: str, trades: list[dict[str, Any]]) -> None:
+        """Index the orders behind `trades` that this connector has not seen yet.
+
+        myTrades names a fill's orderId, not its client id. A connector that just started
+        knows no order, and asking for each one would be one request per order (a minute
+        of history: dozens, each rate-limited) in the resync every market maker makes
+        after a connector restart. Binance's allOrders from the oldest unknown orderId on
+        gives a thousand per request; whatever it misses is looked up one by one.
+        """
+        if not self.name.startswith("binance"):
+            return
+        unknown = sorted(
+            {
+                int(n)
+                for n in (str(t.get("order") or "") for t in trades)
+                if n.isdigit() and self.index.by_order_id(n) is None
+            }
+        )
+        if len(unknown) < 2:
+            return
+        from_id = unknown[0]
+        for _ in range(MAX_ORDER_PAGES):
+            key = ("orders", symbol, from_id)
+            params = {"orderId": from_id}
+            fetch = partial(self.exchange.fetch_orders, symbol, None, ORDER_PAGE, params)
+            page: list[dict[str, Any]] = await self._shared(key, fetch)
+            for raw in page:
+                self._order(raw)
+            if len(page) < ORDER_PAGE or self.index.by_order_id(str(unknown[-1])) is not None:
+                return
+            last = str(page[-1].get("id") or "")
+            if not last.isdigit():
+                return
+            from_id = int(last) + 1
 
     async def _fill(self, raw: Mapping[str, Any], symbol: str) -> Fill | None:
         info = raw.get("info")

@@ -102,7 +102,10 @@ class OrderCalls(VenueRequests):
         finally:
             if pace is not None:
                 pace.done()  # counted whatever the answer: the venue counted it
-        return self._order(raw)
+        order = self._order(raw)
+        if not self.reads_messages:
+            self.placed_since_poll[order.order_id] = order
+        return order
 
     def _refusal(self, request: OrderRequest, error: FailedPrecondition) -> FailedPrecondition:
         """Insufficient funds named with the asset, as the sim names it."""

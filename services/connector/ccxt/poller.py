@@ -64,7 +64,12 @@ async def polled_events(
     yield UpstreamOpened()
     while True:
         await asyncio.sleep(interval)
+        # Placed here since the last poll: as if seen open then, so an order placed and
+        # closed within one interval is reported closed rather than never.
+        placed, adapter.placed_since_poll = adapter.placed_since_poll, {}
         current = await snapshot(adapter)
+        for order_id, order in placed.items():
+            last.orders.setdefault(order_id, order)
         changes = diff(last, current)
         for order_id in changes.closed:
             known = last.orders[order_id]

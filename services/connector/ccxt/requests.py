@@ -40,6 +40,13 @@ class VenueRequests:
     budget: Budget
     index: OrderIndex
     _infos: dict[str, SymbolInfo]
+    #: set by the adapter: orders placed since the last REST poll (polling mode only)
+    placed_since_poll: dict[str, Order]
+
+    @property
+    def reads_messages(self) -> bool:
+        """True when the venue's websocket messages are read, not polled (the adapter's)."""
+        raise NotImplementedError
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         await self.budget.admit()

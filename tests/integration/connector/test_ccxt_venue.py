@@ -119,6 +119,34 @@ async def test_a_fill_while_the_connector_was_down_is_in_get_fills_after_it_retu
         assert again.order.status is OrderStatus.FILLED
 
 
+async def test_a_new_connector_learns_fills_client_ids_in_one_request_not_one_per_order(
+    venue: VenueProcess,
+) -> None:
+    async with running_ccxt_connector(venue) as server, ConnectorClient(server.address) as client:
+        for n, price in enumerate(("45000", "44900", "44800", "44700"), start=1):
+            await client.place_order(_buy(f"learn-{n}-B-1", price))
+    async with SimulatorClient(venue.grpc_address) as sim:
+        for n in range(1, 5):
+            await sim.fill_order(f"learn-{n}-B-1")
+    # A restarted connector knows no order: the market makers' resync asks for the fills.
+    async with running_ccxt_connector(venue) as server, ConnectorClient(server.address) as client:
+        adapter = server.adapter
+        assert isinstance(adapter, CcxtAdapter)
+        calls: list[str] = []
+        for name in ("fetch_order", "fetch_orders"):
+            original = getattr(adapter.exchange, name)
+
+            async def counted(*args: object, _name: str = name, _call: object = original,
+                              **kwargs: object) -> object:  # fmt: skip
+                calls.append(_name)
+                return await _call(*args, **kwargs)  # type: ignore[operator]
+
+            setattr(adapter.exchange, name, counted)
+        fills = await client.get_fills("BTC/USDT")
+        assert sorted(f.client_order_id for f in fills) == [f"learn-{n}-B-1" for n in range(1, 5)]
+        assert calls == ["fetch_orders"], calls
+
+
 async def test_a_429_is_resource_exhausted_and_the_connector_stops_asking(
     tmp_path: Path,
 ) -> None:
