@@ -436,6 +436,10 @@ def summary(kills: list[Kill]) -> list[tuple[str, int, float, float, float, floa
     for kill in kills:
         role = kill.role if kill.role != "random" else kill.how.split(":")[0]
         role = role.split(" chaos-")[0]
+        if role == "market maker":
+            # A restart in place and a new pod are different recoveries (and only the
+            # first meets the kubelet's CrashLoopBackOff when repeated).
+            role += ", kill -9" if "kill -9" in kill.how else ", pod force-deleted"
         by_role.setdefault(role, []).append(kill)
     rows = []
     for role, found in sorted(by_role.items()):

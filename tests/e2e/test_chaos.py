@@ -186,7 +186,7 @@ def test_a_random_run_of_kills(chaos: Chaos) -> None:
     chaos.check(f"the random run (seed {SEED})")
 
 
-def test_a_strategy_deleted_while_its_exchange_is_down_is_cancelled_once_it_returns(
+def test_a_deletion_pending_while_the_exchange_is_down_survives_the_operator_and_cancels(
     chaos: Chaos,
 ) -> None:
     name = chaos.names[-1]
@@ -203,6 +203,8 @@ def test_a_strategy_deleted_while_its_exchange_is_down_is_cancelled_once_it_retu
     poll(f"{name}'s finalizer waiting for its exchange", pending, timeout=120, interval=1,
          on_timeout=lambda: diagnostics(chaos.kc))  # fmt: skip
     assert chaos.kc.run("get", "gridstrategy", name, check=False).returncode == 0
+    # The operator dies with the deletion pending: its successor must pick it up.
+    chaos.kill_operator()
     started = time.monotonic()
     chaos.kc.run("scale", "deployment/gridops-venue", "--replicas=1")
     poll(f"{name} gone once its orders are cancelled",
