@@ -25,6 +25,7 @@ from gridops.simexchange.settings import (
 from gridops.startup import StartupError, bind_failed, bind_problem, port_error
 from gridops.v1 import simulator_pb2, simulator_pb2_grpc
 
+from . import sockets
 from .errors import BinanceError
 from .keys import load_keys
 from .persist import Persister, StorePersister
@@ -95,6 +96,7 @@ class VenueServer:
         self.orders = OrderCounter(options.order_limit)
 
         app = web.Application()
+        sockets.install(app)
         self.rest = RestApi(self.venue, self.limiter, self.orders, self.persister)
         self.rest.add_routes(app)
         self.streams = MarketStreams(self.venue)

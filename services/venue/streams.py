@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from . import events_json as ev
+from . import sockets
 from .fanout import Outbox
 from .venue import Venue
 
@@ -48,6 +49,7 @@ class MarketStreams:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=30)
         await ws.prepare(request)
+        sockets.track(request, ws)
         outbox = Outbox(ws, f"market stream client {request.remote}")
         mine: set[str] = set()
         self.connections += 1

@@ -22,7 +22,7 @@ from aiohttp import WSMsgType, web
 from gridops.lograte import LogBudget
 
 from . import binance_json as bj
-from . import errors, signing
+from . import errors, signing, sockets
 from .fanout import Outbox
 from .persist import Persister
 from .venue import UserSink, Venue
@@ -62,6 +62,7 @@ class WebSocketApi:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=30)
         await ws.prepare(request)
+        sockets.track(request, ws)
         outbox = Outbox(ws, f"WebSocket API client {request.remote}")
         subscriptions: dict[int, tuple[str, UserSink]] = {}
         numbers = itertools.count()

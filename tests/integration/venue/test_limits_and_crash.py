@@ -183,3 +183,34 @@ def test_a_busy_port_exits_2_naming_its_flag(tmp_path: Path) -> None:
             )  # fmt: skip
             assert done.returncode == 2, done.stderr
             assert f"is already in use; choose another with {flag}" in done.stderr
+
+
+async def test_sigterm_with_a_websocket_open_stops_at_once_and_frees_the_state(
+    tmp_path: Path,
+) -> None:
+    # A pod scaled down or replaced: its successor needs the state file, which the venue
+    # holds until it has exited (a connector's streams used to keep it a minute).
+    import time
+
+    import aiohttp
+
+    venue = VenueProcess(tmp_path, sim_config=SIM_CONFIG).start()
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(f"{venue.ws_url}/ws/btcusdt@bookTicker") as ws,
+        ):
+            assert not ws.closed
+            started = time.monotonic()
+            code = venue.terminate(timeout=20)
+            stopped = time.monotonic() - started
+            assert code == 0
+            assert stopped < 5, f"the venue took {stopped:.1f}s to stop"
+            message = await ws.receive(timeout=5)
+            while message.type is aiohttp.WSMsgType.TEXT:  # the snapshot sent on joining
+                message = await ws.receive(timeout=5)
+            assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+        successor = VenueProcess(tmp_path, sim_config=SIM_CONFIG).start()
+        successor.stop()
+    finally:
+        venue.stop()
