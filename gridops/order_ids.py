@@ -105,6 +105,12 @@ def split_id(client_order_id: str) -> tuple[str, IdFields] | None:
     return prefix, IdFields(number, letter, int(n))
 
 
+def strategy_of(client_order_id: str) -> str | None:
+    """The strategy prefix a grid id carries (`<prefix>-<level>-<B|S>-<n>`), else None."""
+    split = split_id(client_order_id)
+    return split[0] if split is not None else None
+
+
 def parse_id(prefix: str, client_order_id: str) -> IdFields | None:
     """The fields of `client_order_id` when it is a grid id of exactly `prefix`, else None."""
     split = split_id(client_order_id)

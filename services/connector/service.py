@@ -131,7 +131,7 @@ class ConnectorService:
         self, request: cpb.PlaceOrderRequest, context: Context
     ) -> cpb.PlaceOrderResponse:
         order_request = validate.place_order(request, self.adapter.symbols())
-        strategy = _strategy_of(order_request.client_order_id)
+        strategy = order_ids.strategy_of(order_request.client_order_id)
         if strategy is not None:  # an id of no grid shape is no strategy's: not fenced
             self.fencing.check(strategy, request.fencing_token, "", "PlaceOrder")
         lock = self._placing.get(order_request.client_order_id)
@@ -148,7 +148,7 @@ class ConnectorService:
         if client_order_id is None and (request.fencing_token or self.fencing.any_live()):
             # By exchange id: whose order it is decides which writer may cancel it.
             client_order_id = (await self.adapter.get_order(**ref)).client_order_id
-        strategy = _strategy_of(client_order_id or "")
+        strategy = order_ids.strategy_of(client_order_id or "")
         if strategy is not None:
             self.fencing.check(
                 strategy, request.fencing_token, request.fencing_override, "CancelOrder"
@@ -343,12 +343,6 @@ class ConnectorService:
         finally:
             self.hub.unsubscribe(subscriber)
             self._log_subscription(False, topic, peer, detail, since)
-
-
-def _strategy_of(client_order_id: str) -> str | None:
-    """The strategy (prefix) a grid id belongs to; None for any other id."""
-    split = order_ids.split_id(client_order_id)
-    return split[0] if split is not None else None
 
 
 def _order_detail(request: cpb.SubscribeOrdersRequest) -> str:

@@ -18,12 +18,6 @@ def _t(value: datetime) -> str:
     return value.isoformat()
 
 
-def strategy_of(client_order_id: str) -> str | None:
-    """The strategy prefix a grid id carries (`<prefix>-<level>-<B|S>-<n>`), else None."""
-    split = order_ids.split_id(client_order_id)
-    return split[0] if split else None
-
-
 def account(a: Account, p: Precision) -> dict[str, Any]:
     return {
         "balances": [
@@ -58,7 +52,7 @@ def order(o: Order, p: Precision) -> dict[str, Any]:
     return {
         "orderId": o.order_id,
         "clientOrderId": o.client_order_id,
-        "strategy": strategy_of(o.client_order_id),
+        "strategy": order_ids.strategy_of(o.client_order_id),
         "symbol": s,
         "side": o.side.value,
         "type": o.type.value,
@@ -78,7 +72,7 @@ def fill(f: Fill, p: Precision) -> dict[str, Any]:
         "tradeId": f.trade_id,
         "orderId": f.order_id,
         "clientOrderId": f.client_order_id,
-        "strategy": strategy_of(f.client_order_id),
+        "strategy": order_ids.strategy_of(f.client_order_id),
         "symbol": s,
         "side": f.side.value,
         "price": p.price(s, f.price),

@@ -11,6 +11,7 @@ what tests/support/invariants.py replays after every recovery. Everything is rea
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import random
 import time
@@ -104,6 +105,11 @@ print(" ".join(map(str, engines)), flush=True)
 for pid in engines:
     os.kill(pid, signal.SIGKILL)
 """
+
+
+def of_strategy(component: str, name: str) -> str:
+    """The label selector of one strategy's pods of one component."""
+    return f"app.kubernetes.io/component={component},gridops.io/strategy={name}"
 
 
 def strategy_document(name: str, symbol: str, mode: str, engine: str, interval: str,
@@ -342,7 +348,7 @@ class Chaos:
                "--wait=false")  # fmt: skip
 
     def kill_engine_in_place(self, name: str) -> None:
-        selector = f"app.kubernetes.io/component=market-maker,gridops.io/strategy={name}"
+        selector = of_strategy("market-maker", name)
         (pod,) = pods(self.kc, selector)
         # check=False: the exec may end with the container (137) once the engine is dead.
         result = self.kc.run("exec", pod["metadata"]["name"], "-c", "market-maker", "--",
@@ -379,21 +385,18 @@ class Chaos:
     def roles(self) -> dict[str, Callable[[], None]]:
         """Every kill the random run picks from, by name."""
 
-        def mm_pod(name: str) -> Callable[[], None]:
-            return lambda: self.force_delete(
-                f"app.kubernetes.io/component=market-maker,gridops.io/strategy={name}"
-            )
-
         found: dict[str, Callable[[], None]] = {}
         for name in self.names:
             if name in self.deleted:
                 continue
-            found[f"market maker {name}: pod force-deleted"] = mm_pod(name)
-            found[f"market maker {name}: kill -9 in the container"] = (
-                lambda n=name: self.kill_engine_in_place(n)  # type: ignore[misc]
+            found[f"market maker {name}: pod force-deleted"] = functools.partial(
+                self.force_delete, of_strategy("market-maker", name)
             )
-            found[f"live server {name}: pod force-deleted"] = lambda n=name: self.force_delete(  # type: ignore[misc]
-                f"app.kubernetes.io/component=live-server,gridops.io/strategy={n}"
+            found[f"market maker {name}: kill -9 in the container"] = functools.partial(
+                self.kill_engine_in_place, name
+            )
+            found[f"live server {name}: pod force-deleted"] = functools.partial(
+                self.force_delete, of_strategy("live-server", name)
             )
         found["connector: pod force-deleted"] = lambda: self.force_delete(
             "app.kubernetes.io/component=connector"

@@ -13,6 +13,7 @@ Runs in file order, on one world (module fixture); before test_uninstall.py.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import time
@@ -29,6 +30,7 @@ from .chaos_support import (
     STRATEGIES,
     VENUE,
     Chaos,
+    of_strategy,
     summary,
     venue_documents,
     wait_venue,
@@ -88,7 +90,7 @@ def test_a_market_maker_killed_in_its_container_restarts_in_place(chaos: Chaos) 
         before = {p["metadata"]["uid"] for p in pods(chaos.kc, f"gridops.io/strategy={name}")}
         record = chaos.timed_kill(
             "market maker", f"{name} kill -9 in the container",
-            lambda n=name: chaos.kill_engine_in_place(n),  # type: ignore[misc]
+            functools.partial(chaos.kill_engine_in_place, name),
         )  # fmt: skip
         print(f"\n{name} kill -9: whole again in {record.seconds:.1f}s")
         after = {p["metadata"]["uid"] for p in pods(chaos.kc, f"gridops.io/strategy={name}")}
@@ -121,9 +123,7 @@ def test_the_live_server_and_the_operator_come_back_and_roll_nothing(chaos: Chao
     for name in chaos.names:
         chaos.timed_kill(
             "live server", f"{name} pod force-deleted",
-            lambda n=name: chaos.force_delete(  # type: ignore[misc]
-                f"app.kubernetes.io/component=live-server,gridops.io/strategy={n}"
-            ),
+            functools.partial(chaos.force_delete, of_strategy("live-server", name)),
         )  # fmt: skip
     chaos.timed_kill("operator", "pod force-deleted", chaos.kill_operator, notice=False)
     chaos.wait_healthy("every strategy whole under the new operator")
@@ -168,7 +168,7 @@ def test_a_paused_strategy_places_nothing_while_the_world_is_killed(chaos: Chaos
     start = seen.replace(microsecond=0) + timedelta(seconds=1)
     roles = chaos.roles()
     role = f"market maker {name}: pod force-deleted"
-    chaos.force_delete(f"app.kubernetes.io/component=market-maker,gridops.io/strategy={name}")
+    chaos.force_delete(of_strategy("market-maker", name))
     poll(f"{name}'s new engine up and paused", lambda: conditions(chaos.kc, name)
          .get("MarketMakerReady", {}).get("status") == "True", timeout=120, interval=0.5,
          on_timeout=lambda: diagnostics(chaos.kc))  # fmt: skip

@@ -165,9 +165,9 @@ class FakeExchange:
         return self.fencing.claim(prefix, token, holder, lease_seconds).token
 
     def _fence(self, client_order_id: str, what: str) -> None:
-        split = order_ids.split_id(client_order_id)
-        if split is not None:
-            self.fencing.check(split[0], self.fencing_token, "", what)
+        strategy = order_ids.strategy_of(client_order_id)
+        if strategy is not None:
+            self.fencing.check(strategy, self.fencing_token, "", what)
 
     async def place_order(self, order: OrderRequest) -> PlaceResult:
         self.calls.placed.append(order.client_order_id)

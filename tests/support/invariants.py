@@ -82,8 +82,7 @@ class AuditRow:
 
     @property
     def strategy(self) -> str | None:
-        split = order_ids.split_id(self.client_order_id)
-        return split[0] if split is not None else None
+        return order_ids.strategy_of(self.client_order_id)
 
     @property
     def is_entry(self) -> bool:

@@ -21,8 +21,7 @@ def make_writer(config: StrategyConfig, connector: Claims, prefix: str) -> Write
 
         return Writer(KubeLease(namespace, writer_lease_name(config.name), prefix), connector,
                       prefix, seconds)  # fmt: skip
-    from .keeper import ThreadedStoreLease
-    from .store_lease import StoreLease
+    from .store_lease import StoreLease, ThreadedStoreLease
 
     if config.engine.type == "durable":
         url = config.database_url

@@ -15,7 +15,6 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -224,33 +223,3 @@ class Writer:
 
     async def close(self) -> None:
         await self.store.close()
-
-
-class ThreadedStoreLease:
-    """A blocking `StoreLease` behind the async LeaseStore calls, on one thread of its own."""
-
-    def __init__(self, lease: Any) -> None:
-        self._lease = lease
-        self.kind: str = lease.kind
-        self.where: str = lease.where
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer-lease")
-
-    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
-
-    async def read(self) -> tuple[LeaseRecord | None, Any]:
-        result: tuple[LeaseRecord | None, Any] = await self._run(self._lease.read)
-        return result
-
-    async def write(self, record: LeaseRecord, version: Any) -> bool:
-        return bool(await self._run(self._lease.write, record, version))
-
-    async def try_lock(self) -> bool:
-        return bool(await self._run(self._lease.try_lock))
-
-    async def unlock(self) -> None:
-        await self._run(self._lease.unlock)
-
-    async def close(self) -> None:
-        await self._run(self._lease.close)
-        self._worker.shutdown(wait=False)

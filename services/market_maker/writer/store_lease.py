@@ -12,17 +12,21 @@ a killed process). A successor that gets that lock knows the holder is gone and 
 over at once instead of waiting out the lease. A paused (SIGSTOP) holder keeps its lock:
 then the successor waits for expiry, as it must.
 
-Every call blocks (a commit, an fsync); `Lease` runs them on a thread of their own.
+Every call blocks (a commit, an fsync): `ThreadedStoreLease` runs them on a thread of
+their own for the async writer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import hashlib
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -169,3 +173,33 @@ class StoreLease:
     def close(self) -> None:
         self.unlock()
         self._engine.dispose()
+
+
+class ThreadedStoreLease:
+    """A blocking `StoreLease` behind the async LeaseStore calls, on one thread of its own."""
+
+    def __init__(self, lease: StoreLease) -> None:
+        self._lease = lease
+        self.kind = lease.kind
+        self.where = lease.where
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer-lease")
+
+    async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+
+    async def read(self) -> tuple[LeaseRecord | None, int | None]:
+        result: tuple[LeaseRecord | None, int | None] = await self._run(self._lease.read)
+        return result
+
+    async def write(self, record: LeaseRecord, version: int | None) -> bool:
+        return bool(await self._run(self._lease.write, record, version))
+
+    async def try_lock(self) -> bool:
+        return bool(await self._run(self._lease.try_lock))
+
+    async def unlock(self) -> None:
+        await self._run(self._lease.unlock)
+
+    async def close(self) -> None:
+        await self._run(self._lease.close)
+        self._worker.shutdown(wait=False)
