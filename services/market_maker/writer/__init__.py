@@ -19,7 +19,7 @@ def make_writer(config: StrategyConfig, connector: Claims, prefix: str) -> Write
     if namespace:
         from .kube_lease import KubeLease
 
-        return Writer(KubeLease(namespace, writer_lease_name(config.name), prefix), connector,
+        return Writer(KubeLease(namespace, writer_lease_name(config.name), config.name), connector,
                       prefix, seconds)  # fmt: skip
     from .store_lease import StoreLease, ThreadedStoreLease
 

@@ -18,7 +18,6 @@ from kubernetes.aio.client.exceptions import ApiException
 from gridops.market_maker.domain.lease import LeaseRecord
 
 TOKEN_ANNOTATION = "gridops.io/fencing-token"
-LOCKED_ANNOTATION = "gridops.io/holder-locked"
 
 
 class KubeLease:
@@ -72,10 +71,11 @@ class KubeLease:
                 name=self.name,
                 namespace=self.namespace,
                 resource_version=version,
+                # the labels of the strategy's other market-maker objects (BRIEF §6)
                 labels={
-                    "app.kubernetes.io/managed-by": "gridops",
-                    "app.kubernetes.io/part-of": "gridops",
-                    "gridops.io/strategy-prefix": self.strategy,
+                    "app.kubernetes.io/name": "gridops",
+                    "app.kubernetes.io/component": "market-maker",
+                    "gridops.io/strategy": self.strategy,
                 },
                 annotations={TOKEN_ANNOTATION: str(record.token)},
             ),
