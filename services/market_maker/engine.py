@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from gridops import errors
 from gridops.client import Disconnected, OrderChange, Resync, Subscribed, Update
+from gridops.decimals import ZERO
 from gridops.models import SymbolInfo, Ticker
 from gridops.spec import StrategyConfig
 
@@ -32,9 +33,10 @@ from .actions import Executed, Executor
 from .backend import Backend
 from .crash import CrashPoints
 from .domain.book import GridBook
+from .domain.edges import grid_edges
 from .domain.grid import PriceBand
 from .domain.ids import strategy_prefix
-from .domain.risk import RiskMonitor
+from .domain.risk import RiskMonitor, drawdown
 from .domain.risk_state import RiskState
 from .domain.slots import RiskVerdict
 from .mailbox import Mailbox
@@ -129,6 +131,11 @@ class Engine:
         self.writer: Callable[[], dict[str, object]] | None = None
         # Read when scraped: setting a gauge on every price costs more than an idle tick.
         self.metrics.last_price.set_function(lambda: float(self.last_price or 0))
+        self.metrics.last_price_at.set_function(
+            lambda: self.last_price_at.timestamp() if self.last_price_at else 0.0
+        )
+        self.metrics.max_drawdown.set(float(config.risk.max_drawdown or 0))
+        self.metrics.paused.set(1 if self.paused else 0)
 
     # -- what the outside sees ---------------------------------------------------------
 
@@ -172,6 +179,7 @@ class Engine:
         self._queue = Mailbox()
         self._book_changed()
         self.metrics.synced.set(0)
+        self.metrics.set_grid_edges({})  # the orders are no longer this engine's to show
         self.metrics.fenced.set(1)
         self.metrics.fenced_total.inc()
 
@@ -187,6 +195,8 @@ class Engine:
     async def run(self) -> None:
         loaded = await self.backend.load()
         self.risk = RiskMonitor(self.config.risk, loaded.risk)
+        # A halt that survived a restart is still a halt: alerts must see it from the start.
+        self.metrics.halted.set(1 if loaded.risk.halted else 0)
         if loaded.started_at is not None:
             self.started_at = loaded.started_at
         else:
@@ -378,6 +388,7 @@ class Engine:
     async def _record_risk(self, state: RiskState) -> None:
         if state.halted:
             log.warning("risk halt: %s", state.reason)
+            self.metrics.risk_halts.inc()
         else:
             log.info("risk cleared")
         await self.backend.save(risk=state)
@@ -407,6 +418,10 @@ class Engine:
         self.metrics.realized.set(float(totals.realized_pnl))
         self.metrics.unrealized.set(float(totals.unrealized_pnl) if mark else 0.0)
         self.metrics.open_orders.set(totals.open_orders)
+        # The PnL the drawdown rule checks (RiskMonitor.check gets _pnl()): 0 until priced.
+        pnl = totals.realized_pnl + totals.unrealized_pnl if self.last_price is not None else ZERO
+        self.metrics.drawdown.set(float(drawdown(pnl)))
+        self.metrics.set_grid_edges(grid_edges(self.book.slots.values()))
 
     def _summary(self) -> str:
         if self.book is None:

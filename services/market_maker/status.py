@@ -73,11 +73,7 @@ def _add_book(document: dict[str, Any], book: GridBook, mark: Decimal, *, priced
     document["openOrders"] = [
         {
             "clientOrderId": s.order_id,
-            "side": (
-                s.direction.exit_side
-                if s.state in (SlotState.EXIT_OPEN, SlotState.EXIT_PENDING)
-                else s.direction.entry_side
-            ).value,
+            "side": s.order_side.value,
             "price": fmt(s.order_price),
             "quantity": fmt(s.order_quantity),
             "filled": fmt(s.order_filled),

@@ -40,6 +40,12 @@ class RiskSettingsLike(Protocol):
 _Tick = tuple[datetime, Decimal]
 
 
+def drawdown(pnl: Decimal) -> Decimal:
+    """The loss the max-drawdown rule measures: how far total PnL (realized + unrealized,
+    since the strategy started) is below zero; 0 while it is not."""
+    return -pnl if pnl < 0 else Decimal(0)
+
+
 class RiskMonitor:
     def __init__(self, settings: RiskSettingsLike, state: RiskState) -> None:
         self.settings = settings

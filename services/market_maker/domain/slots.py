@@ -99,6 +99,13 @@ class Slot:
     def average_entry(self) -> Decimal:
         return self.entry_cost / self.holding if self.holding else ZERO
 
+    @property
+    def order_side(self) -> Side:
+        """The side of the slot's current order (meaningful while state.has_order)."""
+        if self.state in (SlotState.EXIT_PENDING, SlotState.EXIT_OPEN):
+            return self.direction.exit_side
+        return self.direction.entry_side
+
 
 @dataclass(frozen=True, slots=True)
 class PlaceAction:
