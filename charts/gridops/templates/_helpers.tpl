@@ -38,3 +38,22 @@ app.kubernetes.io/managed-by: gridops-operator
 app.kubernetes.io/component: operator
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end }}
+
+{{- /* The pods and Services the operator creates that serve /metrics (BRIEF §6 labels):
+not the operator itself, nor a test venue. */}}
+{{- define "gridops.monitorSelector" -}}
+matchLabels:
+  app.kubernetes.io/name: gridops
+  app.kubernetes.io/managed-by: gridops-operator
+matchExpressions:
+  - key: app.kubernetes.io/component
+    operator: In
+    values: [connector, market-maker, live-server]
+{{- end }}
+
+{{- /* Both monitors at once would scrape every component twice. */}}
+{{- define "gridops.oneMonitor" -}}
+{{- if and .Values.monitoring.podMonitor.enabled .Values.monitoring.serviceMonitor.enabled -}}
+{{- fail "monitoring: enable podMonitor or serviceMonitor, not both (each scrapes every gridops component)" -}}
+{{- end -}}
+{{- end }}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,7 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
+from gridops.operator import children
 from gridops.operator.rbac import RULES
+from gridops.operator.settings import OperatorSettings
+from gridops.operator.strategy import Strategy
+from gridops.spec import StrategySpec
 
 ROOT = Path(__file__).resolve().parents[3]
 CHART = ROOT / "charts" / "gridops"
@@ -137,6 +142,167 @@ def test_watch_namespaces_binds_per_namespace() -> None:
     ],
 )
 def test_bad_values_fail_naming_the_value(value: str, named: str) -> None:
+    args = ["template", "gridops", str(CHART), "--kube-version", KUBE_VERSION, "--set", value]
+    result = helm(*args, check=False)
+    assert result.returncode != 0
+    assert named in result.stderr, result.stderr
+
+
+# -- monitoring ------------------------------------------------------------------------
+
+DASHBOARD = CHART / "files" / "grafana" / "gridops.json"
+ALERTS = CHART / "files" / "prometheus" / "alerts.yaml"
+MONITORING_KINDS = ("PrometheusRule", "PodMonitor", "ServiceMonitor")
+#: the pods and Services of these components serve /metrics (BRIEF §6 labels)
+SCRAPED = {"connector", "market-maker", "live-server"}
+
+
+def test_the_dashboard_configmap_is_on_by_default_for_the_grafana_sidecar() -> None:
+    docs = render()
+    (config_map,) = find(docs, "ConfigMap", "gridops-grafana-dashboard")
+    assert config_map["metadata"]["namespace"] == "gridops-system"
+    assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert json.loads(config_map["data"]["gridops.json"]) == json.loads(DASHBOARD.read_text())
+    for kind in MONITORING_KINDS:  # these need the Prometheus Operator's CRDs: off
+        assert not list(find(docs, kind)), kind
+
+
+def test_the_dashboard_configmap_label_namespace_and_annotations_are_settable() -> None:
+    docs = render(
+        "monitoring.grafanaDashboard.label=dashboards",
+        "monitoring.grafanaDashboard.labelValue=gridops",
+        "monitoring.grafanaDashboard.namespace=monitoring",
+        "monitoring.grafanaDashboard.annotations.grafana_folder=Trading",
+    )
+    (config_map,) = find(docs, "ConfigMap", "gridops-grafana-dashboard")
+    metadata = config_map["metadata"]
+    assert metadata["labels"]["dashboards"] == "gridops"
+    assert "grafana_dashboard" not in metadata["labels"]
+    assert metadata["namespace"] == "monitoring"
+    assert metadata["annotations"] == {"grafana_folder": "Trading"}
+    off = render("monitoring.grafanaDashboard.enabled=false")
+    assert not list(find(off, "ConfigMap", "gridops-grafana-dashboard"))
+
+
+def test_the_prometheus_rule_carries_the_alerts_file() -> None:
+    docs = render(
+        "monitoring.prometheusRule.enabled=true", "monitoring.prometheusRule.labels.release=kps"
+    )
+    (rule,) = find(docs, "PrometheusRule")
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    assert rule["metadata"]["namespace"] == "gridops-system"
+    assert rule["metadata"]["labels"]["release"] == "kps"
+    assert rule["metadata"]["labels"]["app.kubernetes.io/name"] == "gridops"
+    assert rule["spec"]["groups"] == yaml.safe_load(ALERTS.read_text())["groups"]
+    names = {r["alert"] for group in rule["spec"]["groups"] for r in group["rules"]}
+    assert "GridopsStrategyHalted" in names
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """A label selector's verdict on `labels` (matchLabels and In expressions)."""
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In", expression
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
+def _operator_children() -> list[dict[str, Any]]:
+    """The Deployments and Services the operator makes for a strategy, as it makes them."""
+    spec = StrategySpec.model_validate(
+        {"symbol": "BTC/USDT", "grid": {"priceInterval": "50", "orderQuantity": "0.001"}}
+    )
+    wanted = children.desired(
+        Strategy("btc", "trading", "uid-btc", 1, spec), OperatorSettings(), use_claim=False
+    )
+    return [m for m in wanted.own + wanted.connector if m["kind"] in ("Deployment", "Service")]
+
+
+def _scraped_ports(monitor: dict[str, Any]) -> dict[str, set[str]]:
+    """component -> the names of its ports the monitor scrapes."""
+    spec = monitor["spec"]
+    endpoints = spec.get("podMetricsEndpoints") or spec["endpoints"]
+    kind = "Deployment" if monitor["kind"] == "PodMonitor" else "Service"
+    scraped: dict[str, set[str]] = {}
+    for child in _operator_children():
+        if child["kind"] != kind:
+            continue
+        if kind == "Deployment":
+            labels = child["spec"]["template"]["metadata"]["labels"]
+            ports = {p["name"] for c in child["spec"]["template"]["spec"]["containers"]
+                     for p in c.get("ports", [])}  # fmt: skip
+        else:
+            labels = child["metadata"]["labels"]
+            ports = {p["name"] for p in child["spec"]["ports"]}
+        if _selects(spec["selector"], labels):
+            component = labels["app.kubernetes.io/component"]
+            scraped[component] = ports & {e["port"] for e in endpoints}
+    return scraped
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [("PodMonitor", "podMonitor"), ("ServiceMonitor", "serviceMonitor")],
+)
+def test_a_monitor_scrapes_the_metrics_port_of_every_component(kind: str, value: str) -> None:
+    docs = render(
+        f"monitoring.{value}.enabled=true",
+        f"monitoring.{value}.interval=15s",
+        f"monitoring.{value}.labels.release=kps",
+    )
+    (monitor,) = find(docs, kind)
+    assert [d["kind"] for d in docs if d["kind"] in MONITORING_KINDS] == [kind]
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    assert monitor["metadata"]["labels"]["release"] == "kps"
+    spec = monitor["spec"]
+    assert spec["namespaceSelector"] == {"any": True}
+    endpoints = spec.get("podMetricsEndpoints") or spec["endpoints"]
+    assert {(e["path"], e["interval"]) for e in endpoints} == {("/metrics", "15s")}
+    # the connector's metrics port, the others' http port: each scraped exactly once
+    assert _scraped_ports(monitor) == {
+        "connector": {"metrics"},
+        "market-maker": {"http"},
+        "live-server": {"http"},
+    }
+    assert set(_scraped_ports(monitor)) == SCRAPED
+    # the operator's own pod (also managed-by gridops-operator) is not a target
+    (operator,) = find(docs, "Deployment", "gridops-operator")
+    assert not _selects(spec["selector"], operator["spec"]["template"]["metadata"]["labels"])
+
+
+def test_a_monitor_can_be_limited_to_some_namespaces() -> None:
+    docs = render(
+        "monitoring.podMonitor.enabled=true", "monitoring.podMonitor.namespaceSelector.any=false",
+        "monitoring.podMonitor.namespaceSelector.matchNames={trading,research}",
+    )  # fmt: skip
+    (monitor,) = find(docs, "PodMonitor")
+    assert monitor["spec"]["namespaceSelector"] == {
+        "any": False,
+        "matchNames": ["trading", "research"],
+    }
+
+
+def test_both_monitors_at_once_are_refused() -> None:
+    args = ["template", "gridops", str(CHART), "--kube-version", KUBE_VERSION]
+    args += ["--set", "monitoring.podMonitor.enabled=true"]
+    args += ["--set", "monitoring.serviceMonitor.enabled=true"]
+    result = helm(*args, check=False)
+    assert result.returncode != 0
+    assert "podMonitor or serviceMonitor, not both" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ("monitoring.podMonitor.interval=soon", "/monitoring/podMonitor/interval"),
+        ("monitoring.serviceMonitor.enabled=yes", "/monitoring/serviceMonitor/enabled"),
+        ("monitoring.prometheusRule.lables.a=b", "lables"),
+        ("monitoring.grafanaDashboard.label=", "/monitoring/grafanaDashboard/label"),
+    ],
+)
+def test_bad_monitoring_values_fail_naming_the_value(value: str, named: str) -> None:
     args = ["template", "gridops", str(CHART), "--kube-version", KUBE_VERSION, "--set", value]
     result = helm(*args, check=False)
     assert result.returncode != 0
