@@ -27,8 +27,11 @@ RUN python3 -m venv /opt/gridops \
  && groupadd --system --gid 10001 gridops \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin gridops \
+ && install -d -o 10001 -g 10001 -m 0750 /var/lib/gridops \
  && gridops --help >/dev/null
 
+# /var/lib/gridops is where state lives (the operator mounts its volume there); owned by
+# gridops so that a new Docker named volume mounted on it starts writable by uid 10001.
 USER 10001:10001
 WORKDIR /tmp
 # tini is PID 1 (which ignores unhandled signals, even kill -9): it forwards them to gridops and reaps zombies

@@ -474,6 +474,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register(sub)
 
+    from gridops.probe import register as register_probe
+
+    register_probe(sub)
+
     ver = sub.add_parser("version", help="print the version")
     ver.set_defaults(run=_version)
     return parser

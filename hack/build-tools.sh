@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build every Go tool the registry-free cluster needs (except Kubernetes itself, see
 # build-k8s.sh) from the Go module proxy into ${BIN_CACHE}/<tool>-<version>/.
-# Usage: build-tools.sh [host|node|all]   (host: kind, helm; node: what the node image holds)
+# Usage: build-tools.sh [host|node|compose|all]
+#   host: kind, helm; node: what the node image holds; compose: Docker Compose v2 as a
+#   Docker CLI plugin (Debian's docker-compose is 1.29, which lacks `up --wait`)
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -100,11 +102,24 @@ node_tools() {
   build_wrapper_module pause "${PAUSE_VERSION}" "${HACK_DIR}/go/pause" "" pause
 }
 
+compose_tool() {
+  # compose's go.mod has exclude directives, so `go install` refuses it: a throw-away
+  # module builds it (the binary is named after its package directory, cmd)
+  build_pkgs compose "${COMPOSE_VERSION}" "github.com/docker/compose/v2@${COMPOSE_VERSION}" "" \
+    "-X github.com/docker/compose/v2/internal.Version=${COMPOSE_VERSION}" \
+    github.com/docker/compose/v2/cmd
+  local plugins="${DOCKER_CONFIG:-${HOME}/.docker}/cli-plugins"
+  mkdir -p "${plugins}"
+  ln -sfn "$(tool_dir compose "${COMPOSE_VERSION}")/cmd" "${plugins}/docker-compose"
+  docker compose version >/dev/null || die "docker compose ${COMPOSE_VERSION} does not run as a CLI plugin"
+}
+
 case "${what}" in
   host) host_tools ;;
   node) node_tools ;;
-  all) host_tools; node_tools ;;
-  *) die "usage: $0 [host|node|all]" ;;
+  compose) compose_tool ;;
+  all) host_tools; node_tools; compose_tool ;;
+  *) die "usage: $0 [host|node|compose|all]" ;;
 esac
 log "tools (${what}) ready under ${BIN_CACHE}"
 exit
