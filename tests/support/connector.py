@@ -16,6 +16,7 @@ from .process import ChildProcess
 from .venue import VenueProcess
 
 SERVING = re.compile(r"serving on [^ ]*:(\d+), session ([0-9a-f]+)")
+METRICS = re.compile(r"metrics http://[^ ]*:(\d+)/metrics")
 
 
 @asynccontextmanager
@@ -81,13 +82,21 @@ class ConnectorProcess(ChildProcess):
     (`--exchange binance --api-url ... --ws-url ...`); `start()` again reuses the port."""
 
     def __init__(
-        self, port: int = 0, extra: Sequence[str] = (), venue: VenueProcess | None = None
+        self,
+        port: int = 0,
+        extra: Sequence[str] = (),
+        venue: VenueProcess | None = None,
+        *,
+        metrics: bool = False,
     ) -> None:
         super().__init__()
         self.port = port
         self.extra = list(extra)
         self.venue = venue
         self.session_id = ""
+        #: serve /metrics on a free port (read back into metrics_port) instead of none
+        self.metrics = metrics
+        self.metrics_port = 0
 
     @property
     def address(self) -> str:
@@ -115,7 +124,7 @@ class ConnectorProcess(ChildProcess):
     def start(self, timeout: float = 20.0) -> ConnectorProcess:
         args = [
             "connector", *self._exchange_args(), "--host", "127.0.0.1", "--port", str(self.port),
-            "--no-metrics", "--grace-seconds", "2", *self.extra,
+            *self._metrics_args(), "--grace-seconds", "2", *self.extra,
         ]  # fmt: skip
 
         def serving() -> re.Match[str] | None:
@@ -125,4 +134,14 @@ class ConnectorProcess(ChildProcess):
         assert match is not None
         self.port = int(match.group(1))
         self.session_id = match.group(2)
+        if self.metrics:
+            served = next(filter(None, (METRICS.search(line) for line in self.lines)), None)
+            assert served is not None, self.output
+            self.metrics_port = int(served.group(1))
         return self
+
+    def _metrics_args(self) -> list[str]:
+        if not self.metrics:
+            return ["--no-metrics"]
+        # the port of the first start again on a restart, like the gRPC port
+        return ["--metrics-host", "127.0.0.1", "--metrics-port", str(self.metrics_port)]
