@@ -3,10 +3,13 @@ gauges of them."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
+from gridops.market_maker.backend import Loaded
 from gridops.market_maker.domain.edges import Edge, grid_edges
 from gridops.market_maker.domain.risk import drawdown
+from gridops.market_maker.domain.risk_state import RiskState
 from gridops.market_maker.domain.slots import Direction, Slot, SlotState
 from gridops.market_maker.engine import Engine
 from gridops.market_maker.metrics import EngineMetrics
@@ -15,6 +18,7 @@ from tests.support.fake_exchange import FakeExchange
 from .conftest import PRICE_INTERVAL, MemoryBackend, make_engine, running, until
 
 PRICE = D(50_000)
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def slot(level: int, direction: Direction, state: SlotState, price: str) -> Slot:
@@ -107,3 +111,23 @@ async def test_a_halt_is_counted_and_shown(exchange: FakeExchange) -> None:
         exchange.push_price(PRICE * D("1.02"))
         await until(lambda: gauge(engine, "risk_halted") == 1, "halted")
         assert gauge(engine, "risk_halts_total") == 1
+
+
+class HaltedBackend(MemoryBackend):
+    """A backend whose stored risk state is a halt from before the restart."""
+
+    async def load(self) -> Loaded:
+        return Loaded(risk=RiskState(halted=True, reason="price moved", since=T0))
+
+
+async def test_a_halt_restored_at_start_shows_before_any_event(exchange: FakeExchange) -> None:
+    engine = make_engine(exchange, HaltedBackend())
+    assert gauge(engine, "risk_halted") == 0
+    async with running(engine):
+        await until(lambda: gauge(engine, "risk_halted") == 1, "restored halt exported")
+        assert gauge(engine, "risk_halts_total") == 0  # not a new halt
+
+
+def test_a_paused_spec_shows_from_the_start(exchange: FakeExchange) -> None:
+    assert gauge(make_engine(exchange, MemoryBackend(), paused=True), "paused") == 1
+    assert gauge(make_engine(exchange, MemoryBackend()), "paused") == 0
