@@ -53,4 +53,5 @@ clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache
 
 -include hack/cluster.mk
+-include hack/compose.mk
 include bench/bench.mk
