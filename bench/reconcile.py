@@ -28,7 +28,7 @@ from gridops.client import ConnectorClient
 from gridops.connector.server import ConnectorServer
 from gridops.connector.settings import ConnectorSettings
 from gridops.connector.sim.adapter import SimAdapter
-from gridops.market_maker.backend import Backend, DurableBackend
+from gridops.market_maker.backend import Backend, DurableBackend, MemoryBackend
 from gridops.market_maker.domain.book import GridBook
 from gridops.market_maker.domain.ids import client_order_id, strategy_prefix
 from gridops.market_maker.domain.slots import Direction
@@ -38,7 +38,7 @@ from gridops.simexchange.settings import SimSettings
 from gridops.spec import StrategyConfig
 
 from .report import Result
-from .ticks import MemoryBackend, strategy
+from .ticks import strategy
 
 NAME = "bench-recon"
 INTERVAL = Decimal(10)

@@ -21,13 +21,12 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
-from gridops.market_maker.backend import Loaded
+from gridops.market_maker.backend import MemoryBackend
 from gridops.market_maker.domain.book import GridBook
 from gridops.market_maker.domain.grid import GridSpec
 from gridops.market_maker.domain.risk import RiskMonitor
@@ -63,25 +62,6 @@ def price_walk(count: int, seed: int = 7) -> Iterator[Decimal]:
     for _ in range(count):
         price += step * rng.choice((-1, 0, 1))
         yield price
-
-
-class MemoryBackend:
-    """The `simple` engine's backend without its risk-journal file: nothing to persist."""
-
-    kind = "simple"
-
-    async def load(self) -> Loaded:
-        return Loaded()
-
-    async def start(self, started_at: datetime) -> None:
-        pass
-
-    async def save(self, *, slots: Iterable[Any] = (), fills: Iterable[Any] = (),
-                   risk: RiskState | None = None) -> None:  # fmt: skip
-        pass
-
-    async def close(self) -> None:
-        pass
 
 
 async def engine_ticks(count: int, plan: bool = True) -> dict[str, float]:

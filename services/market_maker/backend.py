@@ -82,6 +82,31 @@ def _risk_from_json(data: dict[str, object]) -> RiskState:
     )
 
 
+class MemoryBackend:
+    """Keeps nothing: an engine whose whole life is one process (`gridops backtest`, the
+    engine's tests and benchmarks), so no risk journal and no database either."""
+
+    kind = "simple"
+
+    async def load(self) -> Loaded:
+        return Loaded()
+
+    async def start(self, started_at: datetime) -> None:
+        pass
+
+    async def save(
+        self,
+        *,
+        slots: Iterable[Slot] = (),
+        fills: Iterable[Fill] = (),
+        risk: RiskState | None = None,
+    ) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+
 class SimpleBackend:
     """In-memory engine: only the risk journal is written (atomically) to disk."""
 

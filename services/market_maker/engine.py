@@ -74,7 +74,7 @@ class Engine:
         clock: Clock = utc_now,
         metrics: EngineMetrics | None = None,
         crash: CrashPoints | None = None,
-        tick_seconds: float = 1.0,
+        tick_seconds: float | None = 1.0,
     ) -> None:
         self.config = config
         self.port = port
@@ -167,6 +167,12 @@ class Engine:
     def clear_risk(self) -> None:
         self._queue.put(("control", "clear_risk"))
 
+    def tick(self) -> None:
+        """The periodic checks (risk, gauges, a reconcile retry), now. An engine made with
+        `tick_seconds=None` has no timer and runs them only when asked: `gridops backtest`
+        asks once per historical price, on its own clock."""
+        self._queue.put(("tick", None))
+
     def on_fenced(self, reason: str) -> None:
         """Another writer has the strategy: forget the book (the next start reloads it
         from the store and the connector) and place nothing until the lease is ours."""
@@ -204,8 +210,9 @@ class Engine:
         pumps = [
             asyncio.create_task(self._pump("orders", self._orders()), name="mm-orders"),
             asyncio.create_task(self._pump_prices(self._price_stream()), name="mm-prices"),
-            asyncio.create_task(self._ticker(), name="mm-ticker"),
         ]
+        if self.tick_seconds is not None:
+            pumps.append(asyncio.create_task(self._ticker(self.tick_seconds), name="mm-ticker"))
         try:
             await self._loop()
         except (asyncio.CancelledError, errors.Fenced):
@@ -237,9 +244,9 @@ class Engine:
                 if len(self._prices) == 1:  # one queue entry stands for the whole batch
                     self._queue.put(("prices", None))
 
-    async def _ticker(self) -> None:
+    async def _ticker(self, seconds: float) -> None:
         while True:
-            await asyncio.sleep(self.tick_seconds)
+            await asyncio.sleep(seconds)
             self._queue.put(("tick", None))
 
     async def _loop(self) -> None:

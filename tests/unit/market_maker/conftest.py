@@ -39,30 +39,6 @@ def strategy(engine: str = "durable", **fields: Any) -> StrategyConfig:
     )  # fmt: skip
 
 
-class MemoryBackend:
-    """The simple engine's backend without a file: it keeps nothing."""
-
-    kind = "simple"
-
-    async def load(self) -> Loaded:
-        return Loaded()
-
-    async def start(self, started_at: datetime) -> None:
-        pass
-
-    async def save(
-        self,
-        *,
-        slots: Iterable[Slot] = (),
-        fills: Iterable[Fill] = (),
-        risk: RiskState | None = None,
-    ) -> None:
-        pass
-
-    async def close(self) -> None:
-        pass
-
-
 class Journal:
     """Wraps a backend and notes, at every save, what the exchange had been asked."""
 

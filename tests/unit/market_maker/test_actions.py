@@ -9,6 +9,7 @@ import pytest
 from gridops import errors
 from gridops.client import OrderChange
 from gridops.market_maker.actions import Executed, Executor
+from gridops.market_maker.backend import MemoryBackend
 from gridops.market_maker.domain.book import GridBook
 from gridops.market_maker.domain.grid import GridSpec
 from gridops.market_maker.domain.ids import strategy_prefix
@@ -16,7 +17,7 @@ from gridops.market_maker.domain.slots import PlaceAction, RiskVerdict, SlotStat
 from gridops.models import OrderType, Side
 from tests.support.fake_exchange import SYMBOL_INFO, FakeExchange
 
-from .conftest import NAME, PRICE_INTERVAL, Journal, MemoryBackend, strategy
+from .conftest import NAME, PRICE_INTERVAL, Journal, strategy
 
 PRICE = Decimal(50_000)
 

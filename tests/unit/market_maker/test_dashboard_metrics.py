@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
-from gridops.market_maker.backend import Loaded
+from gridops.market_maker.backend import Loaded, MemoryBackend
 from gridops.market_maker.domain.edges import Edge, grid_edges
 from gridops.market_maker.domain.risk import drawdown
 from gridops.market_maker.domain.risk_state import RiskState
@@ -15,7 +15,7 @@ from gridops.market_maker.engine import Engine
 from gridops.market_maker.metrics import EngineMetrics
 from tests.support.fake_exchange import FakeExchange
 
-from .conftest import PRICE_INTERVAL, MemoryBackend, make_engine, running, until
+from .conftest import PRICE_INTERVAL, make_engine, running, until
 
 PRICE = D(50_000)
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 
 from gridops import errors
-from gridops.market_maker.backend import DurableBackend
+from gridops.market_maker.backend import DurableBackend, MemoryBackend
 from gridops.market_maker.engine import Engine, Phase
 from gridops.models import OrderStatus, Side
 from tests.support.fake_exchange import FakeExchange
 
-from .conftest import PRICE_INTERVAL, MemoryBackend, make_engine, running, until
+from .conftest import PRICE_INTERVAL, make_engine, running, until
 
 PRICE = Decimal(50_000)
 Open = Callable[[], DurableBackend]

@@ -10,13 +10,13 @@ import pytest
 
 from gridops import errors
 from gridops.market_maker.actions import Executor
-from gridops.market_maker.backend import DurableBackend
+from gridops.market_maker.backend import DurableBackend, MemoryBackend
 from gridops.market_maker.domain.slots import PlaceAction, RiskVerdict, SlotState
 from gridops.market_maker.reconcile import Reconciled, reconcile
 from gridops.models import Side
 from tests.support.fake_exchange import FakeExchange
 
-from .conftest import PRICE_INTERVAL, MemoryBackend, strategy
+from .conftest import PRICE_INTERVAL, strategy
 
 PRICE = Decimal(50_000)
 Open = Callable[[], DurableBackend]
