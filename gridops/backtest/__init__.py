@@ -1,0 +1,1 @@
+"""`gridops backtest`: the live grid engine replayed over historical prices."""
