@@ -32,13 +32,13 @@ from gridops.spec import StrategyConfig
 from .actions import Executed, Executor
 from .backend import Backend
 from .crash import CrashPoints
-from .domain.book import GridBook
+from .domain.book import GridBook, Standing
 from .domain.edges import grid_edges
 from .domain.grid import PriceBand
 from .domain.ids import strategy_prefix
 from .domain.risk import RiskMonitor, drawdown
 from .domain.risk_state import RiskState
-from .domain.slots import RiskVerdict
+from .domain.slots import RiskVerdict, Totals
 from .mailbox import Mailbox
 from .metrics import EngineMetrics
 from .port import ExchangePort
@@ -108,6 +108,13 @@ class Engine:
         self._idle: tuple[PriceBand, RiskVerdict, bool] | None = None
         #: the book's position, until the book changes (it changes far less than prices)
         self._position_cache: Decimal | None = None
+        #: the book's figures without the price, until the book changes, and its totals
+        #: at the last price until that changes too: the gauges, the drawdown rule and a
+        #: backtest's sample all want them at every price, and most prices change nothing
+        self._standing: Standing | None = None
+        self._totals_cache: tuple[Decimal, Totals] | None = None
+        #: the grid's edges depend on the book only
+        self._edges_stale = True
         #: the verdict for (risk state, position), until either changes
         self._verdict_cache: tuple[RiskState, Decimal, RiskVerdict] | None = None
         # Prices that arrived since the loop last took them: each one reaches the risk
@@ -270,6 +277,9 @@ class Engine:
     def _book_changed(self) -> None:
         self._idle = None
         self._position_cache = None
+        self._standing = None
+        self._totals_cache = None
+        self._edges_stale = True
 
     async def _on_orders(self, item: object) -> None:
         self._book_changed()
@@ -410,17 +420,30 @@ class Engine:
             self._position_cache = self.book.position()
         return self._position_cache
 
+    def totals(self) -> Totals | None:
+        """The book's figures at the last price (0 before the first); None without a book.
+        Shared, not a copy: do not change it."""
+        if self.book is None:
+            return None
+        mark = self.last_price or ZERO
+        cached = self._totals_cache
+        if cached is None or cached[0] != mark:
+            if self._standing is None:
+                self._standing = self.book.standing()
+            cached = self._totals_cache = (mark, self._standing.at(mark))
+        return cached[1]
+
     def _pnl(self) -> Decimal:
-        if self.book is None or self.last_price is None:
+        totals = self.totals()
+        if totals is None or self.last_price is None:
             return Decimal(0)
-        totals = self.book.totals(self.last_price)
         return totals.realized_pnl + totals.unrealized_pnl
 
     def _update_gauges(self) -> None:
-        if self.book is None:
+        totals = self.totals()
+        if self.book is None or totals is None:
             return
         mark = self.last_price or Decimal(0)
-        totals = self.book.totals(mark)
         self.metrics.position.set(float(totals.position))
         self.metrics.realized.set(float(totals.realized_pnl))
         self.metrics.unrealized.set(float(totals.unrealized_pnl) if mark else 0.0)
@@ -428,7 +451,9 @@ class Engine:
         # The PnL the drawdown rule checks (RiskMonitor.check gets _pnl()): 0 until priced.
         pnl = totals.realized_pnl + totals.unrealized_pnl if self.last_price is not None else ZERO
         self.metrics.drawdown.set(float(drawdown(pnl)))
-        self.metrics.set_grid_edges(grid_edges(self.book.slots.values()))
+        if self._edges_stale:
+            self.metrics.set_grid_edges(grid_edges(self.book.slots.values()))
+            self._edges_stale = False
 
     def _summary(self) -> str:
         if self.book is None:

@@ -8,7 +8,7 @@ Fills are the only thing that moves holdings and PnL; order updates only move st
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -34,6 +34,26 @@ _PENDING_TO_OPEN = {
     SlotState.ENTRY_PENDING: SlotState.ENTRY_OPEN,
     SlotState.EXIT_PENDING: SlotState.EXIT_OPEN,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A book's figures without the price: `at(mark)` adds unrealized PnL in O(1).
+
+    Unrealized PnL summed over slots is mark x holding - entry cost for a long slot and
+    the opposite for a short one, so in total mark x position - net entry cost: exact in
+    Decimal, and an engine that keeps this while the book stays the same prices each tick
+    without walking every slot the grid has ever used.
+    """
+
+    totals: Totals  #: unrealized_pnl 0
+    #: entry cost of what long slots hold minus that of what short slots sold
+    net_cost: Decimal
+
+    def at(self, mark_price: Decimal) -> Totals:
+        return replace(
+            self.totals, unrealized_pnl=mark_price * self.totals.position - self.net_cost
+        )
 
 
 class GridBook:
@@ -207,26 +227,29 @@ class GridBook:
         )
 
     def unrealized_pnl(self, mark_price: Decimal) -> Decimal:
-        total = ZERO
-        for slot in self.slots.values():
-            value = mark_price * slot.holding
-            total += (
-                value - slot.entry_cost
-                if slot.direction is Direction.LONG
-                else (slot.entry_cost - value)
-            )
-        return total
+        return self.standing().at(mark_price).unrealized_pnl
 
-    def totals(self, mark_price: Decimal) -> Totals:
-        totals = Totals(position=self.position(), unrealized_pnl=self.unrealized_pnl(mark_price))
+    def standing(self) -> Standing:
+        """The figures that do not move with the price, in one pass over the slots."""
+        totals = Totals()
+        net_cost = ZERO
         for slot in self.slots.values():
+            if slot.direction is Direction.LONG:
+                totals.position += slot.holding
+                net_cost += slot.entry_cost
+            else:
+                totals.position -= slot.holding
+                net_cost -= slot.entry_cost
             totals.realized_pnl += slot.realized_pnl
             totals.fees += slot.fees
             totals.by_state[slot.state] = totals.by_state.get(slot.state, 0) + 1
             if slot.state in (SlotState.ENTRY_OPEN, SlotState.EXIT_OPEN):
                 totals.open_orders += 1
         totals.open_orders += len(self.strays)
-        return totals
+        return Standing(totals, net_cost)
+
+    def totals(self, mark_price: Decimal) -> Totals:
+        return self.standing().at(mark_price)
 
     def blocked(self) -> set[SlotKey]:
         """Slots waiting for the fills of an ended order: no new orders for them yet."""
