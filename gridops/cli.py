@@ -478,6 +478,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_probe(sub)
 
+    from gridops.backtest.cli import register as register_backtest
+
+    register_backtest(sub)
+
     ver = sub.add_parser("version", help="print the version")
     ver.set_defaults(run=_version)
     return parser

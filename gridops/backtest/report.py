@@ -137,7 +137,7 @@ def build_report(run: Run) -> Report:
         final_position=last.position,
         last_price=last.price,
         halts=tuple(run.halts),
-        quote_precision=run.rules.tick_size,
+        quote_precision=run.rules.quote_precision,
         base_precision=run.rules.step_size,
     )
 
@@ -174,7 +174,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "ordersRejected": report.orders_rejected,
         "timeInMarketPercent": _q(report.time_in_market_percent, PERCENT),
         "finalPosition": _q(report.final_position, base),
-        "lastPrice": _q(report.last_price, quote),
+        "lastPrice": fmt(report.last_price),
         "halts": [
             {
                 "since": halt.since.isoformat(),
@@ -193,7 +193,7 @@ def summary_rows(report: Report) -> list[tuple[str, str]]:
     qp, bp = report.quote_precision, report.base_precision
     drawdown = report.max_drawdown
     period = f"{report.start:%Y-%m-%d %H:%M} to {report.end:%Y-%m-%d %H:%M} UTC"
-    held = f"{_q(report.final_position, bp)} {base} at {_q(report.last_price, qp)}"
+    held = f"{_q(report.final_position, bp)} {base} at {fmt(report.last_price)}"
     counts = f"{report.fills} / {report.orders_placed} / {report.orders_rejected}"
     capital = f"{_q(report.start_equity, qp)} {quote}"
     return [

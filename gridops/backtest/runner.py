@@ -56,6 +56,9 @@ class MarketRules:
     taker_fee: Decimal = Decimal("0.001")
     #: starting free balance per asset
     balances: dict[str, Decimal] = field(default_factory=dict)
+    #: how quote amounts (PnL, fees, equity) are shown: Binance's asset precision, so
+    #: that a fee of 0.499 USDT is not rounded to the price tick
+    quote_precision: Decimal = Decimal("0.00000001")
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,12 +242,14 @@ async def run_backtest(
 
 
 def _sample(engine: Engine, point: PricePoint, halted: bool) -> Sample:
-    totals = engine.totals()  # at the engine's last price: this point's
+    # the price the market traded at: the data's, rounded to the tick
+    price = engine.last_price or point.price
+    totals = engine.totals()  # at that price
     if totals is None:
-        return Sample(point.time, point.price, ZERO, ZERO, ZERO, ZERO, 0, halted)
+        return Sample(point.time, price, ZERO, ZERO, ZERO, ZERO, 0, halted)
     return Sample(
         point.time,
-        point.price,
+        price,
         totals.position,
         totals.realized_pnl,
         totals.unrealized_pnl,
