@@ -91,8 +91,10 @@ class Run:
     start_equity: Decimal
     samples: list[Sample] = field(default_factory=list)
     fills: list[Fill] = field(default_factory=list)
-    #: every order the exchange accepted, by client order id
+    #: every order the exchange accepted, by client order id (as placed)
     orders: dict[str, Order] = field(default_factory=dict)
+    #: the strategy's orders still open on the exchange at the end
+    open_orders: list[Order] = field(default_factory=list)
     rejected: int = 0
     halts: list[Halt] = field(default_factory=list)
 
@@ -237,6 +239,7 @@ async def run_backtest(
     prefix = engine.prefix
     run.fills = market.get_fills(config.symbol, prefix=prefix)
     run.orders = {order.client_order_id: order for order in port.placed}
+    run.open_orders = market.open_orders(config.symbol, prefix)
     run.rejected = market.counters().orders_rejected
     return run
 
