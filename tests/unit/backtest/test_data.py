@@ -324,6 +324,15 @@ GOOD = kline(0, "100", "110", "95", "105")
         (kline(1, "100", "110", "0", "105"), "low '0' is not a positive price"),
         (kline(1, "100", "-110", "95", "105"), "high '-110' is not a positive price"),
         (kline(1, "100", "NaN", "95", "105"), "high 'NaN' is not a positive price"),
+        (kline(1, "100", "Infinity", "95", "105"), "high 'Infinity' is not a positive price"),
+        (
+            kline(1, "100", "110", "95", "105").replace(",1704067319999,", ",1704067319999999,"),
+            "open_time and close_time are in different units",
+        ),
+        (
+            kline(1, "100", "110", "95", "105").replace(",1704067319999,", ",1704067199999,"),
+            "close_time 1704067199999 is before open_time 1704067260000",
+        ),
         (kline(1, "100", "94", "95", "94.5"), "high 94 is below low 95"),
         (kline(1, "111", "110", "95", "105"), "open 111 is outside the candle's low..high"),
         (kline(1, "100", "110", "95", "94"), "close 94 is outside the candle's low..high"),
@@ -374,6 +383,12 @@ def test_bad_agg_trade_rows_are_named_by_file_and_line(tmp_path: Path) -> None:
         read_prices([path])
     path = write(tmp_path / "a.csv", agg(1, "10", T0_MS), "2,10,1,2,2,x,True,True")
     with pytest.raises(DataError, match=rf"^{path}:2: timestamp 'x' is not an epoch integer"):
+        read_prices([path])
+    path = write(tmp_path / "a.csv", agg(1, "10", T0_MS), agg(2, "10", T0_MS // 1000))
+    with pytest.raises(DataError, match=rf"^{path}:2: timestamp 1704067200 is before 1973"):
+        read_prices([path])
+    path = write(tmp_path / "a.csv", agg(1, "10", T0_MS), agg(2, "Infinity", T0_MS))
+    with pytest.raises(DataError, match=rf"^{path}:2: price 'Infinity' is not a positive price"):
         read_prices([path])
 
 
