@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import time
 import zipfile
@@ -373,7 +374,7 @@ def test_bad_price_rows_are_named_by_file_and_line(
     tmp_path: Path, bad_row: str, message: str
 ) -> None:
     path = write(tmp_path / "p.csv", "timestamp,price", f"{T0_MS},1", bad_row)
-    with pytest.raises(DataError, match=f"^{path}:3: .*{_escape(message)}"):
+    with pytest.raises(DataError, match=f"^{re.escape(str(path))}:3: .*{re.escape(message)}"):
         read_prices([path])
 
 
@@ -390,10 +391,6 @@ def test_bad_agg_trade_rows_are_named_by_file_and_line(tmp_path: Path) -> None:
     path = write(tmp_path / "a.csv", agg(1, "10", T0_MS), agg(2, "Infinity", T0_MS))
     with pytest.raises(DataError, match=rf"^{path}:2: price 'Infinity' is not a positive price"):
         read_prices([path])
-
-
-def _escape(text: str) -> str:
-    return "".join(f"\\{c}" if c in r".^$*+?()[]{}|\\" else c for c in text)
 
 
 def test_a_bad_first_row_is_reported_not_taken_for_a_header(tmp_path: Path) -> None:
