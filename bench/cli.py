@@ -11,13 +11,26 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from . import fanout, fencing, load, memory, reconcile, simstate, soak, ticks, unary, venue
+from . import (
+    backtest,
+    fanout,
+    fencing,
+    load,
+    memory,
+    reconcile,
+    simstate,
+    soak,
+    ticks,
+    unary,
+    venue,
+)
 from .machine import load_average, machine_info
 from .plots import all_plots
 from .report import RESULTS, Result, table, write
 
 ORDER = (
     "unary", "fencing", "fanout", "load", "memory", "engine", "reconcile", "simstate", "venue",
+    "backtest",
 )  # fmt: skip
 SOAK_DEFAULT = 300.0
 DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
@@ -48,6 +61,7 @@ def _plan(args: argparse.Namespace) -> dict[str, Callable[[], Awaitable[Result]]
             simstate.run(fills=400, window=100, workers=4) if q else simstate.run(args.sim_fills)
         ),
         "venue": lambda: venue.run(samples=20, burst=20, pause=0) if q else venue.run(),
+        "backtest": lambda: backtest.run(weeks=1, live_ticks=2_000) if q else backtest.run(),
     }
     chosen = args.benchmarks or list(ORDER)
     selected = {name: plan[name] for name in ORDER if name in chosen}

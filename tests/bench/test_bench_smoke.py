@@ -13,7 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from bench import fanout, fencing, load, memory, reconcile, simstate, soak, ticks, unary, venue
+from bench import (
+    backtest,
+    fanout,
+    fencing,
+    load,
+    memory,
+    reconcile,
+    simstate,
+    soak,
+    ticks,
+    unary,
+    venue,
+)
 from bench.report import Result, table, write
 
 pytestmark = [pytest.mark.bench, pytest.mark.timeout(120)]
@@ -142,3 +154,9 @@ async def test_venue(tmp_path: Path) -> None:
     result = await _smoke(venue.run(samples=10, burst=10, pause=0), tmp_path)
     assert result.details["ccxt"]["place_order"]["n"] == 10
     assert result.value("ccxt: order events/s (burst)") > 0
+
+
+async def test_backtest(tmp_path: Path) -> None:
+    result = await _smoke(backtest.run(weeks=1, live_ticks=2_000), tmp_path)
+    assert result.details["prices"] > 10_000  # the shipped week of one-minute candles
+    assert result.details["fills"] > 0
