@@ -109,6 +109,12 @@ def _run(ns: argparse.Namespace) -> None:
     )
     if ns.tick_seconds <= 0:
         raise UsageError(f"--tick-seconds {ns.tick_seconds}: must be above 0")
+    if ns.out is not None:  # before the run: a bad --out must not cost the run
+        try:
+            ns.out.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            reason = error.strerror or error
+            raise UsageError(f"--out {ns.out}: cannot create it: {reason}") from None
     started = time.monotonic()
     try:
         series = read_prices(
@@ -160,10 +166,6 @@ def _write(out: Path, result: Run, report: Report, data: dict[str, object]) -> N
     from .plots import write_plots
     from .runner import BacktestError
 
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"--out {out}: cannot create it: {error.strerror or error}") from None
     (out / "report.json").write_text(json.dumps(data, indent=2) + "\n")
     write_fills_csv(result, out / "fills.csv")
     written = [out / "report.json", out / "fills.csv"]
@@ -202,7 +204,6 @@ def _sweep(
     for row in table_rows(ranked, ns.rank_by, 20):
         print("  " + "  ".join(row))
     if ns.out is not None:
-        ns.out.mkdir(parents=True, exist_ok=True)
         (ns.out / "sweep.json").write_text(
             json.dumps([r.to_json() for r in ranked], indent=2) + "\n"
         )
