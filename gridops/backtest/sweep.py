@@ -221,10 +221,10 @@ def _init_worker(work: _Work) -> None:
 
 def _in_worker(index: int, overrides: Override, config: StrategyConfig) -> SweepResult:
     assert _shared is not None, "the pool's initializer sets the shared work"
-    return evaluate(index, overrides, config, _shared)
+    return _evaluate(index, overrides, config, _shared)
 
 
-def evaluate(index: int, overrides: Override, config: StrategyConfig, work: _Work) -> SweepResult:
+def _evaluate(index: int, overrides: Override, config: StrategyConfig, work: _Work) -> SweepResult:
     """One combination's backtest and report. Any error is that combination's result,
     not the sweep's end: one config the engine chokes on must not cost the other 99."""
     try:
@@ -260,7 +260,7 @@ def _run_here(
 ) -> list[SweepResult]:
     results = []
     for index, (overrides, config) in enumerate(configs):
-        results.append(evaluate(index, overrides, config, work))
+        results.append(_evaluate(index, overrides, config, work))
         if progress is not None:
             progress(index + 1, len(configs))
     return results
