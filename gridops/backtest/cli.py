@@ -193,7 +193,7 @@ def _sweep(
     print(f"  sweeping {len(combos)} combinations in {processes} processes, ranked by {ns.rank_by}")
     progress = _Progress(sys.stderr, "sweep")
     results = run_sweep(
-        [combo for _, combo in combos],
+        combos,
         points,
         rules,
         processes=processes,
