@@ -20,7 +20,7 @@ from gridops.models import Side
 from tests.support.connector import ConnectorProcess
 from tests.support.exchange_checks import assert_no_duplicates
 from tests.support.market_maker import MarketMakerProcess, write_config
-from tests.support.poll import wait_until
+from tests.support.poll import eventually, wait_until
 
 PREFIX = "t-grid"
 LEASE_SECONDS = 2
@@ -139,15 +139,22 @@ async def test_a_frozen_writer_that_comes_back_is_fenced_and_stops(
     assert fenced["openOrders"] == []
     assert first.get("/readyz")[0] == 503
     assert "fenced" in first.output
-    second_status = second.status()
+    await assert_no_duplicates(connector_client, PREFIX)
+
+    # Every order on the exchange is one the current writer knows about, once it has
+    # applied the fills of the last move (a status read before them still lists an order
+    # the exchange has filled).
+    async def writer_matches_exchange() -> dict[str, Any]:
+        status = second.status()
+        listed = await connector_client.get_open_orders("BTC/USDT", PREFIX)
+        ours = {o["clientOrderId"] for o in status["openOrders"]}
+        return status if {o.client_order_id for o in listed} == ours else {}
+
+    second_status = await eventually(
+        writer_matches_exchange, message="the writer's orders are the exchange's"
+    )
     assert _trading(second_status)
     assert not second_status["fenced"]
-    await assert_no_duplicates(connector_client, PREFIX)
-    # Every order on the exchange is one the current writer knows about.
-    open_ids = {
-        o.client_order_id for o in await connector_client.get_open_orders("BTC/USDT", PREFIX)
-    }
-    assert open_ids == {o["clientOrderId"] for o in second_status["openOrders"]}
     await _position_is_sum_of_fills(connector_client, second_status)
     # The fenced one does not fight back: it stands by while the second renews.
     wait_until(
