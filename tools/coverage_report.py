@@ -55,6 +55,8 @@ PURE_LAYERS = [
     "services/venue/venue.py",
     "services/venue/weights.py",
     "operator/*",
+    "gridops/backtest/data.py",
+    "gridops/backtest/report.py",
 ]
 # the operator's I/O: kopf handlers, the API client, HTTP to the engines
 NOT_PURE = [
