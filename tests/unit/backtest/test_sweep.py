@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -152,11 +151,9 @@ def combos() -> list[sweep.Combination]:
 @pytest.fixture(scope="module")
 def swept(combos: list[sweep.Combination]) -> list[SweepResult]:
     calls: list[tuple[int, int]] = []
-    started = time.monotonic()
     results = sweep.run_sweep(
         combos, _points(), MarketRules(), processes=2, tick_seconds=60.0, progress=_record(calls)
     )
-    assert time.monotonic() - started < 30  # two spawned workers, four short runs
     assert [done for done, _ in calls] == [1, 2, 3, 4]
     assert {total for _, total in calls} == {4}
     return results
