@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,38 +13,15 @@ import pytest
 from gridops.backtest.data import PricePoint
 from gridops.backtest.fills_csv import HEADER, write_fills_csv
 from gridops.backtest.runner import MarketRules, Run, run_backtest
-from gridops.spec import StrategyConfig
 
-START = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def _points(count: int = 300) -> list[PricePoint]:
-    """Two swings of about 1,200 USDT on a slight rise: the grid buys and sells back."""
-    return [
-        PricePoint(
-            START + timedelta(minutes=i), Decimal(f"{30000 + 600 * math.sin(i / 20) + 3 * i:.2f}")
-        )
-        for i in range(count)
-    ]
-
-
-def _config() -> StrategyConfig:
-    return StrategyConfig.model_validate(
-        {
-            "name": "t",
-            "symbol": "BTC/USDT",
-            "connector": "x:1",
-            "grid": {"priceInterval": "100", "orderQuantity": "0.01", "buyWindow": 5},
-            "risk": {"maxMovePercent": "50", "staleDataSeconds": 3600},
-        }
-    )
+from .support import START, strategy, swing
 
 
 @pytest.fixture(scope="module")
 def run() -> Run:
     # a fee rate with more digits than the tick: the fee column must keep them
     rules = MarketRules(maker_fee=Decimal("0.00075"))
-    return asyncio.run(run_backtest(_config(), _points(), rules))
+    return asyncio.run(run_backtest(strategy(), swing(), rules))
 
 
 def _read(path: Path) -> list[list[str]]:
@@ -102,7 +78,7 @@ def test_prices_and_quantities_are_quantized_to_the_rules(run: Run, tmp_path: Pa
 
 def test_a_run_without_fills_writes_the_header_only(tmp_path: Path) -> None:
     flat = [PricePoint(START + timedelta(minutes=i), Decimal("30050")) for i in range(5)]
-    run = asyncio.run(run_backtest(_config(), flat, MarketRules()))
+    run = asyncio.run(run_backtest(strategy(), flat, MarketRules()))
     path = tmp_path / "fills.csv"
     write_fills_csv(run, path)
     assert _read(path) == [list(HEADER)]

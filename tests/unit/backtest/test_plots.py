@@ -4,11 +4,9 @@ they are drawn from (drawdown, grid levels) right."""
 from __future__ import annotations
 
 import asyncio
-import math
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,40 +14,15 @@ import pytest
 from matplotlib.image import imread
 
 from gridops.backtest import plots
-from gridops.backtest.data import PricePoint
 from gridops.backtest.report import build_report
 from gridops.backtest.runner import BacktestError, MarketRules, Run, run_backtest
-from gridops.spec import StrategyConfig
 
-START = datetime(2024, 1, 1, tzinfo=UTC)
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _points(count: int = 300) -> list[PricePoint]:
-    """Two swings of about 1,200 USDT on a slight rise: the grid buys and sells back."""
-    return [
-        PricePoint(
-            START + timedelta(minutes=i), Decimal(f"{30000 + 600 * math.sin(i / 20) + 3 * i:.2f}")
-        )
-        for i in range(count)
-    ]
-
-
-def _config() -> StrategyConfig:
-    return StrategyConfig.model_validate(
-        {
-            "name": "t",
-            "symbol": "BTC/USDT",
-            "connector": "x:1",
-            "grid": {"priceInterval": "100", "orderQuantity": "0.01", "buyWindow": 5},
-            "risk": {"maxMovePercent": "50", "staleDataSeconds": 3600},
-        }
-    )
+from .support import PNG_SIGNATURE, strategy, swing
 
 
 @pytest.fixture(scope="module")
 def run() -> Run:
-    return asyncio.run(run_backtest(_config(), _points(), MarketRules()))
+    return asyncio.run(run_backtest(strategy(), swing(), MarketRules()))
 
 
 def test_writes_two_valid_pngs_of_about_1400_by_800(run: Run, tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ ranking, the terminal table and the plot."""
 from __future__ import annotations
 
 import asyncio
-import math
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,37 +12,11 @@ import pytest
 from matplotlib.image import imread
 
 from gridops.backtest import sweep
-from gridops.backtest.data import PricePoint
 from gridops.backtest.report import build_report, to_json
 from gridops.backtest.runner import MarketRules, run_backtest
 from gridops.backtest.sweep import SweepResult
-from gridops.spec import StrategyConfig
 
-START = datetime(2024, 1, 1, tzinfo=UTC)
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _points(count: int = 200) -> list[PricePoint]:
-    """A swing of about 1,200 USDT: every interval swept below trades a few levels."""
-    return [
-        PricePoint(
-            START + timedelta(minutes=i), Decimal(f"{30000 + 600 * math.sin(i / 20) + 3 * i:.2f}")
-        )
-        for i in range(count)
-    ]
-
-
-def _base() -> StrategyConfig:
-    return StrategyConfig.model_validate(
-        {
-            "name": "t",
-            "symbol": "BTC/USDT",
-            "connector": "x:1",
-            "grid": {"priceInterval": "100", "orderQuantity": "0.01", "buyWindow": 5},
-            "risk": {"maxMovePercent": "50", "staleDataSeconds": 3600},
-        }
-    )
-
+from .support import PNG_SIGNATURE, strategy, swing
 
 # ---- parse_sweep ---------------------------------------------------------------------
 
@@ -91,14 +63,14 @@ def test_parse_sweep_refuses_too_many_combinations_naming_the_count() -> None:
     values = ",".join(str(n) for n in range(1, 22))  # 21 x 10 = 210
     with pytest.raises(ValueError, match=r"^210 combinations; at most 200"):
         sweep.parse_sweep(f"priceInterval={values};buyWindow=1,2,3,4,5,6,7,8,9,10")
-    assert len(sweep.combinations(_base(), sweep.parse_sweep(f"priceInterval={values}"))) == 21
+    assert len(sweep.combinations(strategy(), sweep.parse_sweep(f"priceInterval={values}"))) == 21
 
 
 # ---- combinations --------------------------------------------------------------------
 
 
 def test_combinations_override_their_paths_last_key_fastest() -> None:
-    base = _base()
+    base = strategy()
     combos = sweep.combinations(
         base, sweep.parse_sweep("priceInterval=100,200;risk.maxPosition=0.5,1")
     )
@@ -119,7 +91,7 @@ def test_combinations_override_their_paths_last_key_fastest() -> None:
 
 
 def test_combinations_convert_values_to_the_fields_types() -> None:
-    [(_, config)] = sweep.combinations(_base(), {"buyWindow": ["7"], "postOnly": ["false"]})
+    [(_, config)] = sweep.combinations(strategy(), {"buyWindow": ["7"], "postOnly": ["false"]})
     assert config.grid.buy_window == 7
     assert config.grid.post_only is False
 
@@ -137,7 +109,7 @@ def test_combinations_reject_an_invalid_combination_naming_it_and_the_field(
     spec: str, message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
-        sweep.combinations(_base(), sweep.parse_sweep(spec))
+        sweep.combinations(strategy(), sweep.parse_sweep(spec))
 
 
 # ---- run_sweep -----------------------------------------------------------------------
@@ -145,14 +117,14 @@ def test_combinations_reject_an_invalid_combination_naming_it_and_the_field(
 
 @pytest.fixture(scope="module")
 def combos() -> list[sweep.Combination]:
-    return sweep.combinations(_base(), sweep.parse_sweep("priceInterval=100,150;buyWindow=2,5"))
+    return sweep.combinations(strategy(), sweep.parse_sweep("priceInterval=100,150;buyWindow=2,5"))
 
 
 @pytest.fixture(scope="module")
 def swept(combos: list[sweep.Combination]) -> list[SweepResult]:
     calls: list[tuple[int, int]] = []
     results = sweep.run_sweep(
-        combos, _points(), MarketRules(), processes=2, tick_seconds=60.0, progress=_record(calls)
+        combos, swing(200), MarketRules(), processes=2, tick_seconds=60.0, progress=_record(calls)
     )
     assert [done for done, _ in calls] == [1, 2, 3, 4]
     assert {total for _, total in calls} == {4}
@@ -170,7 +142,7 @@ def test_run_sweep_in_two_processes_equals_single_runs(
     for result, (overrides, config) in zip(swept, combos, strict=True):
         assert result.error is None
         assert result.overrides == overrides
-        alone = asyncio.run(run_backtest(config, _points(), MarketRules()))
+        alone = asyncio.run(run_backtest(config, swing(200), MarketRules()))
         assert result.report == to_json(build_report(alone))
     realized = {result.report["realizedPnl"] for result in swept if result.report}
     assert len(realized) > 1  # the intervals differ in outcome: the comparison means something
